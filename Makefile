@@ -1,0 +1,36 @@
+# The workbook's entry points. Only Python 3.11+ is needed: everything else is installed
+# into .venv from pyproject.toml on first use (and again when pyproject.toml changes).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test lab bench install clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## run: every notebook headless on a fresh emulator; executed notebooks + build/report.html
+run: $(STAMP)
+	$(BIN)/labkit run --out build
+
+## test: the whole test suite (unit, emulator, notebooks with papermill and nbval)
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## lab: open JupyterLab on the notebooks
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+## bench: the benchmarks, with their baselines measured in the same run
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.workbook
+
+clean:
+	rm -rf build .pytest_cache

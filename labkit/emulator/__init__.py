@@ -1,0 +1,1 @@
+"""The labkit emulator: moto's control plane behind a front layer that adds a data plane."""

@@ -1,0 +1,217 @@
+"""The emulator's front layer: answer the requests that need a data plane, pass the rest to moto.
+
+moto is the control plane. It stores everything but moves no packet, so a few requests
+are answered here instead (SSM commands, Logs Insights queries, S3 policy checks), and a
+few AWS rules that moto misses are enforced before moto sees the request.
+
+A handler is registered for one ``(service, action)`` pair::
+
+    @handles("logs", "StartQuery")
+    def start_query(req: AwsRequest) -> dict[str, Any] | None:
+        ...
+
+It returns the response body (a dict, sent as JSON for JSON-protocol services), or
+``None`` to let moto answer, or raises :class:`AwsError` to answer with AWS's error shape
+for that service. ``action="*"`` registers a handler that sees every request of the
+service (S3's REST calls have no action name), before the specific ones.
+
+Handlers reach moto's stored state in-process through :func:`backend`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from labkit.errors import LabkitError
+
+DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account, used for every caller here
+
+JSON_SERVICES = {"logs", "ssm", "sts_json"}  # answered with x-amz-json-1.1 bodies
+XML_QUERY_SERVICES = {"ec2", "iam", "sts"}  # form-encoded "Action=" requests, XML answers
+HEALTH_PATH = "/labkit/health"  # unsigned GET: is this our emulator, and which process is it
+
+
+@dataclass(frozen=True)
+class AwsRequest:
+    """One AWS API request, as the front layer sees it before moto does."""
+
+    service: str
+    action: str
+    region: str
+    account_id: str
+    params: dict[str, Any]
+    method: str = "GET"
+    path: str = "/"
+    query: dict[str, list[str]] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    access_key: str | None = None
+
+
+class AwsError(LabkitError):
+    """Raised by a handler to answer with an AWS error (code, message, HTTP status)."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+Handler = Callable[[AwsRequest], "dict[str, Any] | None"]
+HANDLERS: dict[tuple[str, str], list[Handler]] = {}
+
+
+def handles(service: str, action: str) -> Callable[[Handler], Handler]:
+    """Register a front-layer handler for ``service``'s ``action`` ("*" for all of them)."""
+
+    def register(fn: Handler) -> Handler:
+        HANDLERS.setdefault((service, action), []).append(fn)
+        return fn
+
+    return register
+
+
+def backend(service: str, account_id: str = DEFAULT_ACCOUNT_ID, region: str = "us-east-1") -> Any:
+    """moto's in-memory backend for a service, e.g. ``backend("ec2", region="us-east-1")``."""
+    from moto.backends import get_backend
+
+    backends = get_backend(service)  # type: ignore[call-overload]
+    if service in {"s3", "iam"}:
+        return backends[account_id]["aws"]
+    return backends[account_id][region]
+
+
+def _parse_auth(auth: str) -> tuple[str | None, str | None, str | None]:
+    """(access key, region, service) from a SigV4 Authorization header."""
+    try:
+        scope = auth.split(",")[0].split()[1]  # Credential=AKID/date/region/service/aws4_request
+        access_key, _, region, service, _ = scope.removeprefix("Credential=").split("/")
+        return access_key, region, service
+    except (IndexError, ValueError):
+        return None, None, None
+
+
+def parse_request(environ: dict[str, Any], body: bytes) -> AwsRequest | None:
+    """Describe a WSGI request as an :class:`AwsRequest`, or None if it is not an AWS call."""
+    headers = {
+        key[5:].replace("_", "-").lower(): str(value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = str(environ["CONTENT_TYPE"])
+    access_key, region, service = _parse_auth(headers.get("authorization", ""))
+    if service is None:
+        return None
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    target = headers.get("x-amz-target", "")
+    params: dict[str, Any] = {}
+    action = ""
+    if target:
+        action = target.split(".", 1)[-1]
+        try:
+            params = json.loads(body or b"{}")
+        except json.JSONDecodeError:
+            params = {}
+    elif service in XML_QUERY_SERVICES or "x-www-form-urlencoded" in headers.get(
+        "content-type", ""
+    ):
+        form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+        form.update({k: v for k, v in query.items() if k not in form})
+        params = {k: v[0] if len(v) == 1 else v for k, v in form.items()}
+        action = str(params.get("Action", ""))
+    return AwsRequest(
+        service=service,
+        action=action,
+        region=region or "us-east-1",
+        account_id=DEFAULT_ACCOUNT_ID,
+        params=params,
+        method=str(environ.get("REQUEST_METHOD", "GET")),
+        path=str(environ.get("PATH_INFO", "/")),
+        query=query,
+        headers=headers,
+        body=body,
+        access_key=access_key,
+    )
+
+
+def error_response(req: AwsRequest, err: AwsError) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Render an :class:`AwsError` in the error shape of the request's service."""
+    request_id = str(uuid.uuid4())
+    if req.headers.get("x-amz-target"):
+        body = json.dumps({"__type": err.code, "message": err.message}).encode()
+        return err.status, [("Content-Type", "application/x-amz-json-1.1")], body
+    if req.service == "ec2":
+        xml = (
+            f"<?xml version='1.0' encoding='UTF-8'?><Response><Errors><Error>"
+            f"<Code>{_esc(err.code)}</Code><Message>{_esc(err.message)}</Message>"
+            f"</Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        )
+    elif req.service == "s3":
+        xml = (
+            f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{_esc(err.code)}</Code>"
+            f"<Message>{_esc(err.message)}</Message><RequestId>{request_id}</RequestId></Error>"
+        )
+    else:
+        xml = (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{_esc(err.code)}</Code>"
+            f"<Message>{_esc(err.message)}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+    return err.status, [("Content-Type", "text/xml")], xml.encode()
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def dispatch(req: AwsRequest) -> dict[str, Any] | None:
+    """Run the handlers registered for a request; the first non-None answer wins."""
+    for key in ((req.service, "*"), (req.service, req.action)):
+        for handler in HANDLERS.get(key, []):
+            answer = handler(req)
+            if answer is not None:
+                return answer
+    return None
+
+
+class FrontApp:
+    """WSGI application: the labkit front layer in front of moto's application."""
+
+    def __init__(self, moto_app: Callable[..., Iterable[bytes]]) -> None:
+        self.moto_app = moto_app
+        self.health: dict[str, Any] = {"status": "ok"}
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") == HEALTH_PATH and "HTTP_AUTHORIZATION" not in environ:
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(self.health).encode()]
+        if environ.get("CONTENT_LENGTH"):
+            body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        elif environ.get("wsgi.input_terminated"):  # chunked upload: read to the end
+            body = environ["wsgi.input"].read()
+        else:
+            body = b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        req = parse_request(environ, body)
+        if req is not None:
+            try:
+                answer = dispatch(req)
+            except AwsError as err:
+                status, headers, payload = error_response(req, err)
+                start_response(f"{status} Error", headers)
+                return [payload]
+            if answer is not None:
+                payload = json.dumps(answer, default=str).encode()
+                start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1")])
+                return [payload]
+            environ["wsgi.input"] = io.BytesIO(body)
+        return self.moto_app(environ, start_response)

@@ -1,0 +1,109 @@
+"""The emulator process: moto's WSGI application behind labkit's front layer, on 127.0.0.1.
+
+Run by :func:`labkit.emulator.control.start` as ``python -m labkit.emulator.server``. It
+binds, writes its state file (pid, port, url) atomically, and serves until SIGTERM, when
+it removes the state file. It never binds anything but the loopback address.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+LOOPBACK = "127.0.0.1"
+
+
+def _quiet() -> None:
+    """No log line per request: werkzeug logs every request unless silenced."""
+    for name in ("werkzeug", "moto", "botocore"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def build_app(seed: int | None) -> Any:
+    """moto's dispatcher wrapped in the front layer, with every labkit handler registered."""
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    import labkit.emulator.plugins  # noqa: F401  (registers the data-plane handlers)
+    from labkit.emulator.front import FrontApp
+
+    if seed is not None:
+        from moto.moto_api._internal import mock_random
+
+        mock_random.seed(seed)
+    return FrontApp(DomainDispatcherApplication(create_backend_app))
+
+
+def _warm_up() -> None:
+    """Load the EC2 backend early, so the first EC2 call does not pay for it."""
+    from labkit.emulator.front import backend
+
+    backend("ec2")
+
+
+def write_state(path: Path, state: dict[str, Any]) -> None:
+    """Write the state file atomically (a reader never sees half of it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state))
+    os.replace(tmp, path)
+
+
+def serve(port: int, seed: int | None, state_file: Path) -> None:
+    """Bind 127.0.0.1:port, record the state, and serve until SIGTERM or SIGINT."""
+    _quiet()
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    app = build_app(seed)
+    server = make_server(LOOPBACK, port, app, threaded=True, request_handler=MotoRequestHandler)
+    bound_port = server.server_address[1]
+    url = f"http://{LOOPBACK}:{bound_port}"
+    app.health = {"status": "ok", "pid": os.getpid(), "url": url}
+    _warm_up()
+
+    def stop(_signum: int, _frame: Any) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    write_state(
+        state_file,
+        {"pid": os.getpid(), "port": bound_port, "url": url, "seed": seed, "started": time.time()},
+    )
+    try:
+        server.serve_forever()
+    finally:
+        try:
+            current = json.loads(state_file.read_text())
+            if current.get("pid") == os.getpid():
+                state_file.unlink()
+        except (OSError, ValueError):
+            pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the emulator process."""
+    parser = argparse.ArgumentParser(prog="python -m labkit.emulator.server")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--state-file", type=Path, required=True)
+    args = parser.parse_args(argv)
+    try:
+        serve(args.port, args.seed, args.state_file)
+    except OSError as err:
+        print(f"cannot listen on {LOOPBACK}:{args.port}: {err.strerror}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""``labkit.connect`` and ``Lab``: the backend, the boto3 clients, tags, and errors.
+
+The notebooks never branch on the backend. ``local`` points every client at the labkit
+emulator on 127.0.0.1 (started on demand); ``aws`` uses a profile or the usual credential
+chain. Everything else is the same code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from labkit.aws.errors import aws_errors
+from labkit.errors import ConfigError, CredentialsError, LabkitError
+
+BACKENDS = ("local", "aws")
+DEFAULT_REGION = "us-east-1"
+DEFAULT_PREFIX = "lab"
+# The emulator accepts any credentials; these dummy ones are not secrets.
+EMULATOR_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+class Lab:
+    """A connection to one backend, with clients, the lab's tags, and error translation."""
+
+    TAG_KEY = "labkit-lab"
+
+    def __init__(
+        self,
+        backend: str,
+        session: boto3.Session,
+        region: str,
+        prefix: str,
+        endpoint_url: str | None = None,
+    ) -> None:
+        self.backend = backend
+        self.session = session
+        self.region = region
+        self.prefix = prefix
+        self.endpoint_url = endpoint_url
+        self._clients: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        where = self.endpoint_url or f"your AWS account ({self.region})"
+        return f"<Lab {self.prefix!r} on {self.backend}: {where}>"
+
+    def client(self, service: str) -> Any:
+        """A cached boto3 client for ``service`` on this backend."""
+        if service not in self._clients:
+            config = Config(
+                retries={"max_attempts": 2 if self.endpoint_url else 5, "mode": "standard"},
+                connect_timeout=3 if self.endpoint_url else 10,
+                read_timeout=60,
+            )
+            with self.call(f"creating a {service} client"):
+                self._clients[service] = self.session.client(
+                    service, region_name=self.region, endpoint_url=self.endpoint_url, config=config
+                )
+        return self._clients[service]
+
+    ec2 = property(lambda self: self.client("ec2"), doc="The EC2 client.")
+    iam = property(lambda self: self.client("iam"), doc="The IAM client.")
+    logs = property(lambda self: self.client("logs"), doc="The CloudWatch Logs client.")
+    s3 = property(lambda self: self.client("s3"), doc="The S3 client.")
+    ssm = property(lambda self: self.client("ssm"), doc="The SSM client.")
+
+    @contextmanager
+    def call(self, doing: str = "") -> Iterator[None]:
+        """Run AWS calls, turning boto3 errors into one-line labkit errors."""
+        with aws_errors(doing, self.endpoint_url):
+            yield
+
+    def tags(self, name: str) -> list[dict[str, str]]:
+        """The tags every lab resource carries: the lab tag and a Name."""
+        return [{"Key": self.TAG_KEY, "Value": self.prefix}, {"Key": "Name", "Value": name}]
+
+    def tag_spec(self, resource_type: str, name: str) -> list[dict[str, Any]]:
+        """A TagSpecifications argument for EC2 create calls."""
+        return [{"ResourceType": resource_type, "Tags": self.tags(name)}]
+
+    def filters(self, name: str | None = None) -> list[dict[str, Any]]:
+        """EC2 describe filters that select this lab's resources (and one Name)."""
+        found = [{"Name": f"tag:{self.TAG_KEY}", "Values": [self.prefix]}]
+        return found + ([{"Name": "tag:Name", "Values": [name]}] if name else [])
+
+    def cli_env(self) -> dict[str, str]:
+        """Environment for running the AWS CLI against this backend (not shown anywhere)."""
+        env = dict(os.environ, AWS_DEFAULT_REGION=self.region, AWS_PAGER="")
+        if self.endpoint_url:
+            env.update(
+                AWS_ENDPOINT_URL=self.endpoint_url,
+                AWS_ACCESS_KEY_ID=EMULATOR_CREDENTIALS["aws_access_key_id"],
+                AWS_SECRET_ACCESS_KEY=EMULATOR_CREDENTIALS["aws_secret_access_key"],
+            )
+        elif self.session.profile_name and self.session.profile_name != "default":
+            env["AWS_PROFILE"] = self.session.profile_name
+        return env
+
+    @cached_property
+    def account_id(self) -> str:
+        """The account the lab runs in."""
+        with self.call("asking STS who we are"):
+            return str(self.client("sts").get_caller_identity()["Account"])
+
+
+def _check_region(session: boto3.Session, region: str) -> None:
+    known = session.get_available_regions("ec2")
+    if region not in known:
+        close = [r for r in known if r.split("-")[0] == region.split("-")[0]][:4]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ConfigError(f"unknown region {region!r}{hint}; regions look like us-east-1")
+
+
+def connect(
+    backend: str = "local",
+    region: str = DEFAULT_REGION,
+    profile: str | None = None,
+    prefix: str = DEFAULT_PREFIX,
+    endpoint_url: str | None = None,
+    ensure: str | None = None,
+    seed: int | None = None,
+) -> Lab:
+    """Connect to a backend and return the :class:`Lab` the notebooks use.
+
+    Parameters
+    ----------
+    backend: "local" (the emulator on this machine, started if needed) or "aws".
+    region: the AWS region, e.g. "us-east-1".
+    profile: an AWS CLI profile name (aws backend only); None = the usual chain.
+    prefix: the lab tag's value and name prefix, so several labs can share an account.
+    endpoint_url: talk to this emulator instead of finding or starting one.
+    ensure: make sure the resources of the notebooks up to this one exist, e.g. "01".
+    seed: when the emulator has to be started here, seed its resource IDs.
+
+    Returns
+    -------
+    The connected :class:`Lab`.
+    """
+    if backend not in BACKENDS:
+        raise ConfigError(f"unknown backend {backend!r}: use 'local' (the emulator) or 'aws'")
+    if not prefix or not prefix.replace("-", "").isalnum():
+        raise ConfigError(f"prefix {prefix!r} must be letters, digits and dashes, e.g. 'lab'")
+    if backend == "local":
+        if endpoint_url is None:
+            from labkit.emulator import control
+
+            endpoint_url = control.start(seed=seed).url
+        session = boto3.Session(region_name=region, **EMULATOR_CREDENTIALS)
+    else:
+        with aws_errors("opening the AWS session"):
+            session = boto3.Session(profile_name=profile, region_name=region)
+        if session.get_credentials() is None:
+            raise CredentialsError(
+                f"no AWS credentials found{f' for profile {profile!r}' if profile else ''}: "
+                "run `aws configure` (or set AWS_PROFILE), or use BACKEND='local'."
+            )
+    _check_region(session, region)
+    lab = Lab(backend, session, region, prefix, endpoint_url)
+    _install_notebook_errors()
+    if ensure:
+        from labkit.labs import ensure_upto
+
+        ensure_upto(lab, ensure)
+    return lab
+
+
+def _install_notebook_errors() -> None:
+    """In IPython, show a LabkitError as its one-line message instead of a traceback."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def show(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> Any:
+        shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
+
+    shell.set_custom_exc((LabkitError,), show)

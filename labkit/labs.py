@@ -1,0 +1,154 @@
+"""The labs' plans: parameters checked up front, and what each notebook builds.
+
+A notebook's setup cell calls ``labkit.connect(..., ensure="01")`` to make sure the
+resources of the notebooks before it exist. Everything is found by tag, so this is cheap
+when they do, and any notebook can run alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from labkit import validate
+from labkit.aws import compute, flowlogs, network
+from labkit.display import Table
+from labkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from labkit.lab import Lab
+
+
+@dataclass(frozen=True)
+class Lab1:
+    """Lab 1's parameters, validated as a whole before anything is created."""
+
+    vpc_1_cidr: str = "10.1.0.0/16"
+    subnet_1_cidr: str = "10.1.0.0/24"
+    vpc_2_cidr: str = "10.2.0.0/16"
+    subnet_2_cidr: str = "10.2.0.0/24"
+    log_group_name: str = "lab-vpc-flow-logs"
+    traffic_type: str = "ALL"
+    aggregation_s: int = 60
+
+    def __post_init__(self) -> None:
+        vpc1 = validate.vpc_cidr("VPC_1_CIDR", self.vpc_1_cidr)
+        vpc2 = validate.vpc_cidr("VPC_2_CIDR", self.vpc_2_cidr)
+        validate.disjoint(
+            [("VPC_1_CIDR", vpc1), ("VPC_2_CIDR", vpc2)],
+            "the VPCs are peered in notebook 02, and AWS refuses to peer overlapping VPCs",
+        )
+        validate.subnet_cidr("SUBNET_1_CIDR", self.subnet_1_cidr, vpc1, "VPC_1_CIDR")
+        validate.subnet_cidr("SUBNET_2_CIDR", self.subnet_2_cidr, vpc2, "VPC_2_CIDR")
+        if self.traffic_type not in flowlogs.TRAFFIC_TYPES:
+            raise ConfigError(
+                f"TRAFFIC_TYPE {self.traffic_type!r} must be one of "
+                f"{', '.join(flowlogs.TRAFFIC_TYPES)}"
+            )
+        if self.aggregation_s not in flowlogs.AGGREGATION_INTERVALS:
+            raise ConfigError(f"AGGREGATION_S {self.aggregation_s} must be 60 or 600 seconds")
+        if not self.log_group_name or len(self.log_group_name) > 512:
+            raise ConfigError("LOG_GROUP must be 1 to 512 characters")
+
+    def networks(self) -> list[tuple[str, str, str, str]]:
+        """(VPC name, VPC block, subnet block, instance name) for each side of the lab."""
+        return [
+            ("VPC 1", self.vpc_1_cidr, self.subnet_1_cidr, "Instance 1"),
+            ("VPC 2", self.vpc_2_cidr, self.subnet_2_cidr, "Instance 2"),
+        ]
+
+    def network(self, lab: Lab, side: int) -> network.Network:
+        """Build VPC ``side`` (1 or 2): public subnet, internet gateway, route, group."""
+        vpc_name, cidr, subnet, _ = self.networks()[side - 1]
+        return network.ensure_public_network(lab, vpc_name, cidr, subnet)
+
+    def instance(self, lab: Lab, side: int) -> compute.Instance:
+        """Launch Instance ``side`` in VPC ``side``'s public subnet (the VPC must exist)."""
+        return compute.ensure_instance(lab, self.networks()[side - 1][3], self.network(lab, side))
+
+    def log_group(self, lab: Lab) -> str:
+        """Create the CloudWatch Logs group the flow log publishes to."""
+        return flowlogs.ensure_log_group(lab, self.log_group_name)
+
+    def flow_log_policy(self, lab: Lab) -> str:
+        """Create the IAM policy with the five logs permissions; returns its ARN."""
+        return flowlogs.ensure_policy(lab, self.policy_name(lab))
+
+    def flow_log_role(self, lab: Lab) -> str:
+        """Create the role VPC Flow Logs assumes, with the policy attached; returns its ARN."""
+        return flowlogs.ensure_role(lab, self.role_name(lab), self.flow_log_policy(lab))
+
+    def flow_log(self, lab: Lab) -> flowlogs.FlowLog:
+        """Create the flow log on VPC 1 (with its log group, policy and role if missing)."""
+        return build_flow_log(lab, self)
+
+    def summary(self) -> Table:
+        """What Lab 1 builds, as a table."""
+        rows = []
+        for vpc, cidr, subnet, instance in self.networks():
+            rows += [
+                ("01", "VPC", vpc, cidr),
+                ("01", "subnet", f"{vpc} public subnet", f"{subnet}, public IPs on launch"),
+                ("01", "internet gateway", f"{vpc} IGW", "route 0.0.0.0/0 → IGW"),
+                ("01", "security group", f"{vpc} group", "inbound ICMP and SSH"),
+                ("01", "EC2 instance", instance, f"in {subnet}, with a public IP"),
+            ]
+        rows += [
+            ("01", "log group", self.log_group_name, "CloudWatch Logs"),
+            ("01", "IAM policy + role", "flow-logs role", "trusted by vpc-flow-logs.amazonaws.com"),
+            ("01", "flow log", "on VPC 1", f"{self.traffic_type} traffic, {self.aggregation_s} s"),
+            ("02", "peering connection", "VPC 1 ↔ VPC 2", "plus a route on each side"),
+        ]
+        return Table.of(("notebook", "resource", "name", "detail"), rows)
+
+    def role_name(self, lab: Lab) -> str:
+        """The flow-logs role's name for this lab."""
+        return f"{lab.prefix}-vpc-flow-logs-role"
+
+    def policy_name(self, lab: Lab) -> str:
+        """The flow-logs policy's name for this lab."""
+        return f"{lab.prefix}-vpc-flow-logs-policy"
+
+
+def build_flow_log(lab: Lab, plan: Lab1) -> flowlogs.FlowLog:
+    """The log group, the policy, the role and the flow log on VPC 1."""
+    net = network.find_vpc(lab, "VPC 1")
+    if net is None:
+        raise ConfigError("VPC 1 does not exist yet: run the steps above (or notebook 01) first")
+    plan.log_group(lab)
+    return flowlogs.ensure_flow_log(
+        lab,
+        net["VpcId"],
+        plan.log_group_name,
+        plan.flow_log_role(lab),
+        plan.traffic_type,
+        plan.aggregation_s,
+    )
+
+
+def build_lab1(lab: Lab, plan: Lab1 | None = None) -> None:
+    """Everything notebook 01 builds, with its default parameters unless given."""
+    plan = plan or Lab1()
+    plan.instance(lab, 1)
+    plan.instance(lab, 2)
+    plan.flow_log(lab)
+
+
+# What each notebook leaves behind, in order; `ensure_upto(lab, "02")` builds 01 and 02.
+STEPS: dict[str, Callable[[Lab], None]] = {
+    "01": build_lab1,
+}
+
+
+def ensure_upto(lab: Lab, notebook: str) -> None:
+    """Make sure every resource of the notebooks up to ``notebook`` exists."""
+    if notebook == "00":
+        return
+    if notebook not in STEPS:
+        raise ConfigError(f"ensure={notebook!r}: known steps are {', '.join(STEPS)}")
+    for key, build in STEPS.items():
+        build(lab)
+        if key == notebook:
+            return

@@ -1,0 +1,236 @@
+"""The topology diagram: VPCs, subnets, instances, gateways, route tables and peerings.
+
+It draws a :class:`labkit.netsim.model.Topology`, which notebooks build from the live
+backend with ``describe_*`` calls, so the picture shows what exists, not what was meant.
+Layout: one column per VPC, the internet above, subnets stacked inside their VPC with
+their instances, each subnet's route table under it, peerings as links between VPCs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from matplotlib.axes import Axes
+from matplotlib.patches import Ellipse, FancyBboxPatch
+
+from labkit.netsim.model import RouteTable, Subnet, Topology, Vpc
+
+COL_W, COL_GAP = 5.6, 1.6  # width of a VPC column and the gap between columns
+SUBNET_H, TABLE_H, HEAD_H = 2.3, 1.25, 0.9  # heights inside a VPC
+COLORS = {
+    "vpc": ("#f3f7ff", "#3b6fd8"),
+    "subnet": ("#eaf7ea", "#3d9a3d"),
+    "instance": ("#fff4e0", "#e08a00"),
+    "igw": ("#f2e9ff", "#7b46c9"),
+    "table": ("#ffffff", "#8a8a8a"),
+    "internet": ("#f4f4f4", "#777777"),
+}
+LINK_COLORS = {"active": "#2e8b57", "pending-acceptance": "#d4a017"}
+
+
+@dataclass(frozen=True)
+class _Box:
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def top(self) -> tuple[float, float]:
+        return (self.x + self.w / 2, self.y + self.h)
+
+    @property
+    def mid_left(self) -> tuple[float, float]:
+        return (self.x, self.y + self.h / 2)
+
+    @property
+    def mid_right(self) -> tuple[float, float]:
+        return (self.x + self.w, self.y + self.h / 2)
+
+
+def _box(ax: Axes, box: _Box, kind: str, lw: float = 1.4) -> None:
+    face, edge = COLORS[kind]
+    ax.add_patch(
+        FancyBboxPatch(
+            (box.x, box.y),
+            box.w,
+            box.h,
+            boxstyle="round,pad=0.02,rounding_size=0.15",
+            facecolor=face,
+            edgecolor=edge,
+            linewidth=lw,
+        )
+    )
+
+
+def _name(resource: Vpc | Subnet, fallback: str) -> str:
+    return resource.name or fallback
+
+
+def _target_label(target: str, names: Mapping[str, str]) -> str:
+    return names.get(target, target)
+
+
+def _routes_text(table: RouteTable | None, names: Mapping[str, str]) -> str:
+    if table is None:
+        return "no route table"
+    head = f"route table {table.id}{' (main)' if table.main else ''}"
+    lines = [
+        f"{r.destination} → {_target_label(r.target, names)}"
+        + (" (blackhole)" if r.state == "blackhole" else "")
+        for r in table.routes
+    ]
+    return "\n".join([head, *lines[:5]] + ([f"… {len(lines) - 5} more"] if len(lines) > 5 else []))
+
+
+def draw_topology(topo: Topology, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Draw the topology on ``ax`` (a new figure if None) and return the Axes."""
+    import matplotlib.pyplot as plt
+
+    vpcs = sorted(topo.vpcs, key=lambda v: (v.name or "~", v.id))
+    subnets = {
+        v.id: sorted((s for s in topo.subnets if s.vpc_id == v.id), key=lambda s: s.cidr)
+        for v in vpcs
+    }
+    heights = {
+        v.id: HEAD_H + max(1, len(subnets[v.id])) * (SUBNET_H + TABLE_H + 0.3) + 0.2 for v in vpcs
+    }
+    vpc_h = max(heights.values(), default=3.0)
+    width = max(1, len(vpcs)) * (COL_W + COL_GAP) - COL_GAP
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(7.0, width * 1.25), (vpc_h + 2.6) * 1.15))
+    names = {igw.id: "internet gateway" for igw in topo.internet_gateways}
+    names |= {p.id: f"{p.id} (peering)" for p in topo.peerings}
+    names["local"] = "local"
+
+    internet = (width / 2, vpc_h + 1.9)
+    ax.add_patch(
+        Ellipse(
+            internet,
+            3.2,
+            0.9,
+            facecolor=COLORS["internet"][0],
+            edgecolor=COLORS["internet"][1],
+            linewidth=1.4,
+        )
+    )
+    ax.text(*internet, "Internet", ha="center", va="center", fontsize=11, weight="bold")
+
+    vpc_boxes: dict[str, _Box] = {}
+    for col, vpc in enumerate(vpcs):
+        x0 = col * (COL_W + COL_GAP)
+        box = _Box(x0, 0, COL_W, vpc_h)
+        vpc_boxes[vpc.id] = box
+        _box(ax, box, "vpc", lw=2)
+        ax.text(
+            x0 + 0.2,
+            vpc_h - 0.25,
+            f"{_name(vpc, vpc.id)}  {', '.join(vpc.cidrs)}",
+            ha="left",
+            va="top",
+            fontsize=11,
+            weight="bold",
+            color=COLORS["vpc"][1],
+        )
+        ax.text(x0 + 0.2, vpc_h - 0.62, vpc.id, ha="left", va="top", fontsize=8, color="#555")
+        igw = topo.igw_for(vpc.id)
+        if igw is not None:
+            gbox = _Box(x0 + COL_W - 1.9, vpc_h - 0.35, 1.7, 0.7)
+            _box(ax, gbox, "igw")
+            ax.text(*_center(gbox), f"IGW\n{igw.id}", ha="center", va="center", fontsize=7.5)
+            ax.annotate(
+                "",
+                xy=(internet[0], internet[1] - 0.45),
+                xytext=gbox.top,
+                arrowprops={"arrowstyle": "<->", "color": COLORS["igw"][1], "lw": 1.4},
+            )
+        y = vpc_h - HEAD_H
+        for subnet in subnets[vpc.id]:
+            y -= SUBNET_H
+            _draw_subnet(ax, topo, subnet, _Box(x0 + 0.25, y, COL_W - 0.5, SUBNET_H))
+            y -= TABLE_H + 0.05
+            tbox = _Box(x0 + 0.25, y, COL_W - 0.5, TABLE_H)
+            _box(ax, tbox, "table", lw=1)
+            ax.text(
+                tbox.x + 0.12,
+                tbox.y + tbox.h - 0.1,
+                _routes_text(topo.route_table_for(subnet.id), names),
+                ha="left",
+                va="top",
+                fontsize=7,
+                family="monospace",
+            )
+            y -= 0.25
+
+    for peering in topo.peerings:
+        a, b = vpc_boxes.get(peering.requester_vpc_id), vpc_boxes.get(peering.accepter_vpc_id)
+        if a is None or b is None or peering.status in ("deleted", "rejected", "failed"):
+            continue
+        left, right = (a, b) if a.x < b.x else (b, a)
+        color = LINK_COLORS.get(peering.status, "#999")
+        y_link = vpc_h * 0.55
+        ax.annotate(
+            "",
+            xy=(right.x, y_link),
+            xytext=(left.x + left.w, y_link),
+            arrowprops={
+                "arrowstyle": "<->",
+                "color": color,
+                "lw": 2.5,
+                "connectionstyle": "arc3,rad=0.0",
+            },
+        )
+        ax.text(
+            (left.x + left.w + right.x) / 2,
+            y_link + 0.2,
+            f"peering\n{peering.id}\n{peering.status}",
+            ha="center",
+            va="bottom",
+            fontsize=7.5,
+            color=color,
+        )
+
+    ax.set_xlim(-0.4, width + 0.4)
+    ax.set_ylim(-0.4, vpc_h + 2.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title or f"Lab network in {topo.region}", fontsize=12)
+    return ax
+
+
+def _center(box: _Box) -> tuple[float, float]:
+    return (box.x + box.w / 2, box.y + box.h / 2)
+
+
+def _draw_subnet(ax: Axes, topo: Topology, subnet: Subnet, box: _Box) -> None:
+    _box(ax, box, "subnet")
+    public = any(
+        r.destination == "0.0.0.0/0" and r.target.startswith("igw-")
+        for r in (topo.route_table_for(subnet.id) or RouteTable("", "", ())).routes
+    )
+    kind = "public subnet" if public else "private subnet"
+    ax.text(
+        box.x + 0.12,
+        box.y + box.h - 0.1,
+        f"{subnet.name or kind}  {subnet.cidr}",
+        ha="left",
+        va="top",
+        fontsize=8.5,
+        weight="bold",
+        color=COLORS["subnet"][1],
+    )
+    enis = [e for e in topo.interfaces if e.subnet_id == subnet.id and e.instance_id]
+    slot_w = (box.w - 0.3) / max(1, len(enis))
+    for i, eni in enumerate(enis):
+        inst = topo.instance_of(eni)
+        ibox = _Box(box.x + 0.15 + i * slot_w, box.y + 0.15, slot_w - 0.15, box.h - 0.65)
+        _box(ax, ibox, "instance")
+        label = inst.name if inst and inst.name else eni.instance_id
+        state = "" if inst is None or inst.state == "running" else f" ({inst.state})"
+        lines = [
+            f"{label}{state}",
+            f"private {eni.private_ip}",
+            f"public {eni.public_ip}" if eni.public_ip else "no public IP",
+        ]
+        ax.text(*_center(ibox), "\n".join(lines), ha="center", va="center", fontsize=8)

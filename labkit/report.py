@@ -1,0 +1,202 @@
+"""Run the notebooks headless with papermill, and report their check results.
+
+``labkit run`` (and ``make run``) starts a fresh emulator in its own LABKIT_HOME, executes
+every notebook in order, writes the executed notebooks and an HTML report under the output
+folder, prints one line per notebook, and stops the emulator even on failure.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labkit.errors import LabkitError
+
+CHECK_TAG = "nbval-check-output"
+DEFAULT_SEED = 2024  # the seed `make run` gives the emulator, so IDs are the same every run
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """One executed notebook: its check lines, and the error that stopped it, if any."""
+
+    name: str
+    output: Path
+    checks: tuple[str, ...]
+    seconds: float
+    error: str | None = None
+    html: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True if the notebook ran to the end and every check passed."""
+        return self.error is None
+
+    def line(self) -> str:
+        """The one-line summary printed for this notebook."""
+        mark = "ok  " if self.ok else "FAIL"
+        detail = f"{len(self.checks)} checks passed" if self.ok else self.error
+        return f"{mark} {self.name} ({self.seconds:.1f} s): {detail}"
+
+
+@dataclass
+class RunReport:
+    """Every notebook of one run."""
+
+    runs: list[NotebookRun] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True if every notebook passed."""
+        return bool(self.runs) and all(r.ok for r in self.runs)
+
+
+def check_lines(nb: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
+    """The check cells' output lines, and the first error shown in the notebook (if any)."""
+    lines: list[str] = []
+    error = None
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        tags = cell.get("metadata", {}).get("tags", [])
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and error is None:
+                error = f"{out.get('ename')}: {out.get('evalue')}"
+            if CHECK_TAG in tags:
+                text = out.get("text") or out.get("data", {}).get("text/plain", "")
+                text = "".join(text) if isinstance(text, list) else str(text)
+                lines += [ln for ln in text.splitlines() if ln.startswith("step ")]
+    return tuple(lines), error
+
+
+def notebooks_in(folder: Path) -> list[Path]:
+    """The ordered notebooks of a folder: ``NN-title.ipynb``, by number."""
+    found = sorted(p for p in folder.glob("[0-9][0-9]-*.ipynb"))
+    if not found:
+        raise LabkitError(f"no notebooks like 00-title.ipynb in {folder}")
+    return found
+
+
+def run_notebook(
+    path: Path, out_dir: Path, parameters: dict[str, Any], cwd: Path, timeout_s: int = 900
+) -> NotebookRun:
+    """Execute one notebook with papermill; a failed cell is recorded, not raised."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    out = out_dir / path.name
+    started = time.monotonic()
+    error = None
+    try:
+        papermill.execute_notebook(
+            str(path),
+            str(out),
+            parameters=parameters,
+            progress_bar=False,
+            cwd=str(cwd),
+            kernel_name="python3",
+            execution_timeout=timeout_s,
+        )
+    except PapermillExecutionError as err:
+        error = f"cell {err.exec_count}: {err.ename}: {err.evalue}"
+    elapsed = time.monotonic() - started
+    nb = json.loads(out.read_text()) if out.exists() else {}
+    checks, shown = check_lines(nb)
+    return NotebookRun(path.stem, out, checks, elapsed, error or (shown if not checks else None))
+
+
+def to_html(run: NotebookRun) -> NotebookRun:
+    """Render an executed notebook to HTML next to it."""
+    import nbconvert
+    import nbformat
+
+    nb = nbformat.read(str(run.output), as_version=4)
+    body, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
+    target = run.output.with_suffix(".html")
+    target.write_text(body)
+    return NotebookRun(run.name, run.output, run.checks, run.seconds, run.error, target)
+
+
+def write_index(report: RunReport, out_dir: Path) -> Path:
+    """The report's front page: one row per notebook, with its check lines."""
+    rows = []
+    for run in report.runs:
+        link = (
+            f'<a href="notebooks/{run.html.name}">{html.escape(run.name)}</a>'
+            if run.html
+            else run.name
+        )
+        checks = "<br>".join(html.escape(c) for c in run.checks) or html.escape(run.error or "")
+        status = "ok" if run.ok else "FAILED"
+        rows.append(
+            f"<tr><td>{link}</td><td>{status}</td>"
+            f"<td>{run.seconds:.1f} s</td><td>{checks}</td></tr>"
+        )
+    page = (
+        "<!doctype html><meta charset='utf-8'><title>Lab workbook report</title>"
+        "<style>body{font-family:sans-serif;margin:2em}td{padding:.3em .8em;vertical-align:top}"
+        "</style><h1>AWS networking lab workbook: run report</h1>"
+        f"<p>{sum(r.ok for r in report.runs)} of {len(report.runs)} notebooks passed.</p>"
+        "<table><tr><th>notebook</th><th>result</th><th>time</th><th>checks</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    index = out_dir / "report.html"
+    index.write_text(page)
+    return index
+
+
+@contextmanager
+def fresh_emulator(home: Path, seed: int | None) -> Iterator[str]:
+    """A new emulator in its own LABKIT_HOME, stopped afterwards even on failure."""
+    from labkit.emulator import control
+
+    control.stop(home)
+    info = control.start(seed=seed, home=home)
+    try:
+        yield info.url
+    finally:
+        control.stop(home)
+
+
+def run_all(
+    notebooks: Sequence[Path],
+    out_dir: Path,
+    parameters: dict[str, Any],
+    backend: str = "local",
+    seed: int | None = DEFAULT_SEED,
+    on_done: Callable[[NotebookRun], None] = lambda run: None,
+) -> RunReport:
+    """Execute the notebooks in order; with the local backend, on a fresh emulator."""
+    nb_out = out_dir / "notebooks"
+    nb_out.mkdir(parents=True, exist_ok=True)
+    report = RunReport()
+    params = {"BACKEND": backend, **parameters}
+    home = (out_dir / ".labkit").resolve()
+    saved = os.environ.get("LABKIT_HOME")
+    os.environ["LABKIT_HOME"] = str(home)  # the kernels inherit it and find the emulator
+    try:
+        with fresh_emulator(home, seed) if backend == "local" else _nothing():
+            for path in notebooks:
+                run = to_html(run_notebook(path, nb_out, params, cwd=path.parent))
+                report.runs.append(run)
+                on_done(run)
+    finally:
+        if saved is None:
+            os.environ.pop("LABKIT_HOME", None)
+        else:
+            os.environ["LABKIT_HOME"] = saved
+    write_index(report, out_dir)
+    return report
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield None
