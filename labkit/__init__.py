@@ -4,11 +4,41 @@ The small surface the notebooks use::
 
     import labkit
     lab = labkit.connect("local")          # or "aws"
+    plan = labkit.Lab1()
+    plan.network(lab, 1)
+    labkit.checks.public_network(lab, "01.1", "VPC 1", "10.1.0.0/16", "10.1.0.0/24")
+    labkit.plots.topology(lab)
 """
 
-from labkit.errors import CheckFailed, LabkitError
-from labkit.lab import Lab, connect
-from labkit.labs import Lab1
+from __future__ import annotations
 
-__all__ = ["CheckFailed", "Lab", "Lab1", "LabkitError", "connect"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from labkit.errors import CheckFailed, LabkitError
+
+if TYPE_CHECKING:
+    from labkit.display import show_json
+    from labkit.lab import Lab, connect
+    from labkit.labs import Lab1
+
+__all__ = ["CheckFailed", "Lab", "Lab1", "LabkitError", "connect", "show_json"]
 __version__ = "0.1.0"
+
+# Names and submodules reached as attributes, imported on first use, so that the CLI and
+# the emulator process do not pay for boto3 or matplotlib unless they need them.
+_NAMES = {
+    "connect": "labkit.lab",
+    "Lab": "labkit.lab",
+    "Lab1": "labkit.labs",
+    "show_json": "labkit.display",
+}
+_MODULES = {"aws", "checks", "labs", "plots", "widgets", "netsim", "insights", "report"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NAMES:
+        return getattr(importlib.import_module(_NAMES[name]), name)
+    if name in _MODULES:
+        return importlib.import_module(f"labkit.{name}")
+    raise AttributeError(f"module 'labkit' has no attribute {name!r}")

@@ -29,6 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar=("NAME", "VALUE"),
         help="a notebook parameter, as with papermill -p",
     )
+    parser.add_argument(
+        "--update-expected",
+        action="store_true",
+        help="after a green run, store the check cells' outputs in the source notebooks (nbval)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -55,6 +60,10 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         on_done=lambda nb: print(nb.line(), flush=True),
     )
+    if args.update_expected and result.ok:
+        for source, nb in zip(notebooks, result.runs, strict=True):
+            count = report.update_expected(source, nb.output)
+            print(f"stored {count} expected check outputs in {source}")
     passed = sum(r.ok for r in result.runs)
     print(f"{passed}/{len(result.runs)} notebooks passed; report: {args.out / 'report.html'}")
     return 0 if result.ok else 1

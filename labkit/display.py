@@ -42,3 +42,45 @@ class Table:
             for row in self.rows
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+@dataclass(frozen=True)
+class Json:
+    """A JSON document shown indented (policies, trust policies)."""
+
+    document: Any
+
+    def __repr__(self) -> str:
+        import json
+
+        return json.dumps(self.document, indent=2)
+
+
+def show_json(document: Any) -> Json:
+    """Show a JSON document (a policy, say) indented, in a notebook or a terminal."""
+    return Json(document)
+
+
+@dataclass(frozen=True)
+class ReachReport:
+    """A reachability verdict shown for a learner: the answer, the blocker, and the path."""
+
+    source: str
+    destination: str
+    protocol: str
+    verdict: Any  # labkit.netsim.reach.Verdict
+
+    def __repr__(self) -> str:
+        v = self.verdict
+        answer = "reachable" if v.reachable else "NOT reachable"
+        lines = [f"{self.source} → {self.destination} ({self.protocol}): {answer}"]
+        if v.blocked_by is not None:
+            lines.append(f"blocked by {v.blocked_by.component} ({v.blocked_by.code})")
+        lines.append(v.explanation)
+        lines.append("forward: " + " → ".join(v.forward))
+        if v.return_path:
+            lines.append("return:  " + " → ".join(v.return_path))
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))

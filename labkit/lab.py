@@ -11,13 +11,18 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
 from labkit.aws.errors import aws_errors
 from labkit.errors import ConfigError, CredentialsError, LabkitError
+
+if TYPE_CHECKING:
+    from labkit.aws.ssm import ShellResult
+    from labkit.display import ReachReport
+    from labkit.netsim.model import Topology
 
 BACKENDS = ("local", "aws")
 DEFAULT_REGION = "us-east-1"
@@ -101,6 +106,47 @@ class Lab:
         elif self.session.profile_name and self.session.profile_name != "default":
             env["AWS_PROFILE"] = self.session.profile_name
         return env
+
+    def topology(self) -> Topology:
+        """The network as the backend reports it now (every VPC of the region)."""
+        from labkit.aws.describe import describe_answers
+        from labkit.netsim.discover import discover
+
+        with self.call("reading the network (describe_* calls)"):
+            return discover(describe_answers(self.ec2))
+
+    def shell(self, instance: str, command: str, timeout_s: float = 120) -> ShellResult:
+        """Run a shell command on an instance (Name tag or id) through SSM; see aws.ssm.shell."""
+        from labkit.aws.ssm import shell
+
+        return shell(self, instance, command, timeout_s)
+
+    def reach(
+        self, source: str, destination: str, protocol: str = "icmp", port: int | None = None
+    ) -> ReachReport:
+        """Explain whether ``source`` reaches ``destination``, and what blocks it if not.
+
+        Parameters
+        ----------
+        source: an instance's Name tag or id (or an internet address, for inbound traffic).
+        destination: an instance, a private or public IP, or an internet address.
+        protocol: "icmp", "tcp" or "udp"; port: the destination port for tcp and udp.
+
+        Returns
+        -------
+        A report with the verdict, the blocking component and its code, and the hops.
+        """
+        from labkit.display import ReachReport
+        from labkit.netsim.reach import reach
+
+        verdict = reach(self.topology(), source, destination, protocol, port)
+        label = protocol.upper() + (f" port {port}" if port is not None else "")
+        return ReachReport(source, destination, label, verdict)
+
+    def vpc_ids(self) -> list[str]:
+        """The ids of this lab's VPCs."""
+        with self.call("listing the lab's VPCs"):
+            return [v["VpcId"] for v in self.ec2.describe_vpcs(Filters=self.filters())["Vpcs"]]
 
     @cached_property
     def account_id(self) -> str:

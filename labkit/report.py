@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -91,21 +92,29 @@ def run_notebook(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from jupyter_client import KernelManager
+
     out = out_dir / path.name
     started = time.monotonic()
     error = None
-    try:
-        papermill.execute_notebook(
-            str(path),
-            str(out),
-            parameters=parameters,
-            progress_bar=False,
-            cwd=str(cwd),
-            kernel_name="python3",
-            execution_timeout=timeout_s,
-        )
-    except PapermillExecutionError as err:
-        error = f"cell {err.exec_count}: {err.ename}: {err.evalue}"
+    with tempfile.TemporaryDirectory(prefix="labkit-kernel-") as sockets:
+        # IPC sockets in a private folder: the kernel is reachable by no other host or user.
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=f"{sockets}/kernel")
+        try:
+            papermill.execute_notebook(
+                str(path),
+                str(out),
+                parameters=parameters,
+                progress_bar=False,
+                cwd=str(cwd),
+                km=km,
+                execution_timeout=timeout_s,
+            )
+        except PapermillExecutionError as err:
+            error = f"cell {err.exec_count}: {err.ename}: {err.evalue}"
+        finally:
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     elapsed = time.monotonic() - started
     nb = json.loads(out.read_text()) if out.exists() else {}
     checks, shown = check_lines(nb)
@@ -200,3 +209,32 @@ def run_all(
 @contextmanager
 def _nothing() -> Iterator[None]:
     yield None
+
+
+def update_expected(source: Path, executed: Path) -> int:
+    """Copy the check cells' outputs of an executed notebook into its source notebook.
+
+    nbval (``--nbval-lax``) compares only the cells tagged ``nbval-check-output`` against
+    the outputs stored in the source, so those outputs are kept and every other output is
+    cleared. Returns the number of check cells updated.
+    """
+    import nbformat
+
+    src = nbformat.read(str(source), as_version=4)
+    done = nbformat.read(str(executed), as_version=4)
+    by_id = {cell.get("id"): cell for cell in done.cells}
+    updated = 0
+    for cell in src.cells:
+        if cell.cell_type != "code":
+            continue
+        if CHECK_TAG in cell.metadata.get("tags", []) and cell.get("id") in by_id:
+            ran = by_id[cell.get("id")]
+            # nbval refuses a reference cell with outputs but no execution count.
+            cell.execution_count = ran.execution_count
+            cell.outputs = ran.outputs
+            updated += 1
+        else:
+            cell.execution_count = None
+            cell.outputs = []
+    nbformat.write(src, str(source))
+    return updated

@@ -124,7 +124,7 @@ def start(port: int = 0, seed: int | None = None, home: Path | None = None) -> E
         info = status(home)
         if info is not None and info.pid == proc.pid:
             return EmulatorInfo(url=info.url, pid=info.pid, port=info.port)
-        time.sleep(0.05)
+        time.sleep(0.02)
     proc.kill()
     raise EmulatorError(
         f"the emulator did not answer within {START_TIMEOUT_S:.0f} s; see {log} for why."

@@ -15,5 +15,5 @@ __all__ = ["draw_topology", "topology"]
 
 
 def topology(lab: Lab, ax: Axes | None = None) -> Axes:
-    """Draw the lab's network as the backend reports it now."""
-    return draw_topology(lab.topology(), ax=ax)
+    """Draw the lab's network (its tagged VPCs) as the backend reports it now."""
+    return draw_topology(lab.topology(), ax=ax, vpc_ids=lab.vpc_ids())

@@ -8,13 +8,21 @@ their instances, each subnet's route table under it, peerings as links between V
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from matplotlib.axes import Axes
 from matplotlib.patches import Ellipse, FancyBboxPatch
 
-from labkit.netsim.model import RouteTable, Subnet, Topology, Vpc
+from labkit.netsim.model import (
+    ALL,
+    PROTOCOL_NAMES,
+    RouteTable,
+    SecurityGroup,
+    Subnet,
+    Topology,
+    Vpc,
+)
 
 COL_W, COL_GAP = 5.6, 1.6  # width of a VPC column and the gap between columns
 SUBNET_H, TABLE_H, HEAD_H = 2.3, 1.25, 0.9  # heights inside a VPC
@@ -84,11 +92,17 @@ def _routes_text(table: RouteTable | None, names: Mapping[str, str]) -> str:
     return "\n".join([head, *lines[:5]] + ([f"… {len(lines) - 5} more"] if len(lines) > 5 else []))
 
 
-def draw_topology(topo: Topology, ax: Axes | None = None, title: str | None = None) -> Axes:
-    """Draw the topology on ``ax`` (a new figure if None) and return the Axes."""
+def draw_topology(
+    topo: Topology,
+    ax: Axes | None = None,
+    title: str | None = None,
+    vpc_ids: Collection[str] | None = None,
+) -> Axes:
+    """Draw the topology (only ``vpc_ids``, if given) on ``ax`` and return the Axes."""
     import matplotlib.pyplot as plt
 
-    vpcs = sorted(topo.vpcs, key=lambda v: (v.name or "~", v.id))
+    shown = [v for v in topo.vpcs if vpc_ids is None or v.id in vpc_ids]
+    vpcs = sorted(shown, key=lambda v: (v.name or "~", v.id))
     subnets = {
         v.id: sorted((s for s in topo.subnets if s.vpc_id == v.id), key=lambda s: s.cidr)
         for v in vpcs
@@ -145,6 +159,19 @@ def draw_topology(topo: Topology, ax: Axes | None = None, title: str | None = No
                 xytext=gbox.top,
                 arrowprops={"arrowstyle": "<->", "color": COLORS["igw"][1], "lw": 1.4},
             )
+        logs = [f for f in topo.flow_logs if f.resource_id == vpc.id]
+        for i, fl in enumerate(logs):
+            where = fl.log_group or fl.destination_arn or "?"
+            ax.text(
+                x0 + COL_W - 0.2,
+                0.15 + 0.3 * i,
+                f"flow log ({fl.traffic_type}) → {where}",
+                ha="right",
+                va="bottom",
+                fontsize=7.5,
+                color="#b03a2e",
+                style="italic",
+            )
         y = vpc_h - HEAD_H
         for subnet in subnets[vpc.id]:
             y -= SUBNET_H
@@ -199,6 +226,24 @@ def draw_topology(topo: Topology, ax: Axes | None = None, title: str | None = No
     return ax
 
 
+def _inbound(group: SecurityGroup) -> str:
+    """A short summary of a security group's inbound rules, e.g. "ICMP, TCP 22"."""
+    parts = []
+    for rule in group.ingress:
+        name = PROTOCOL_NAMES.get(rule.protocol, str(rule.protocol))
+        ports = (
+            ""
+            if rule.protocol in (1, ALL) or rule.from_port == ALL
+            else (
+                f" {rule.from_port}"
+                if rule.from_port == rule.to_port
+                else f" {rule.from_port}-{rule.to_port}"
+            )
+        )
+        parts.append(name + ports)
+    return ", ".join(parts) or "nothing"
+
+
 def _center(box: _Box) -> tuple[float, float]:
     return (box.x + box.w / 2, box.y + box.h / 2)
 
@@ -233,4 +278,6 @@ def _draw_subnet(ax: Axes, topo: Topology, subnet: Subnet, box: _Box) -> None:
             f"private {eni.private_ip}",
             f"public {eni.public_ip}" if eni.public_ip else "no public IP",
         ]
+        groups = [topo.get(g) for g in eni.security_group_ids]
+        lines += [f"SG {g.name}: in {_inbound(g)}" for g in groups if g is not None]
         ax.text(*_center(ibox), "\n".join(lines), ha="center", va="center", fontsize=8)
