@@ -7,6 +7,7 @@ the same on every run and every backend, and nbval can compare it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -125,3 +126,114 @@ def backend_ready(lab: Lab) -> CheckResult:
     return CheckResult(
         "00", f"the {lab.backend} backend answers {', '.join(probes)} in {lab.region}"
     )
+
+
+def ping_counts(output: str) -> tuple[int, int]:
+    """(transmitted, received) from ping's summary line; (0, 0) if there is none."""
+    match = re.search(r"(\d+) packets transmitted, (\d+) (?:packets )?received", output)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+def ping(
+    lab: Lab,
+    step: str,
+    source: str,
+    destination: str,
+    address: str,
+    expect: bool,
+    count: int = 3,
+    shown: str | None = None,
+) -> CheckResult:
+    """Ping ``address`` (``destination``'s) from ``source`` and compare with what we expect.
+
+    ``shown`` names the address in the result line instead of the address itself (a public
+    IP changes on every run, so the line says "its public IP").
+    """
+    from labkit.aws.ssm import shell
+
+    result = shell(lab, source, f"ping -c {count} -W 1 {address}")
+    sent, received = ping_counts(result.stdout)
+    if sent == 0:
+        raise _fail(
+            step,
+            f"ping printed no summary: {result.stdout or result.stderr}",
+            "run the ping cell above and read its output",
+        )
+    if expect and received == 0:
+        raise _fail(
+            step,
+            f"{source} gets no reply from {destination} at {address}",
+            "run labkit reach (lab.reach) to see which component blocks it",
+        )
+    if not expect and received > 0:
+        raise _fail(
+            step,
+            f"{source} already reaches {destination} at {address}",
+            "this step expects the ping to fail; was the peering built already?",
+        )
+    where = shown or address
+    if expect:
+        return CheckResult(
+            step, f"{source} reaches {destination} at {where} ({received}/{sent} replies)"
+        )
+    return CheckResult(
+        step,
+        f"{source} cannot reach {destination} at {where} "
+        f"({sent - received}/{sent} lost), as expected",
+    )
+
+
+def blocked_by_route(
+    lab: Lab, step: str, source: str, destination: str, address: str
+) -> CheckResult:
+    """reach names the source's route table as the blocker (no route to the address)."""
+    report = lab.reach(source, address)
+    verdict = report.verdict
+    if verdict.reachable or verdict.blocked_by is None:
+        raise _fail(step, f"{source} reaches {address}", "this step comes before the peering")
+    component = verdict.blocked_by.component
+    if not component.startswith("rtb-"):
+        raise _fail(
+            step,
+            f"the blocker is {component} ({verdict.blocked_by.code}), not a route table",
+            "check the security groups and network ACLs",
+        )
+    return CheckResult(
+        step,
+        f"{source}'s route table has no route to {destination} at {address} "
+        f"({verdict.blocked_by.code})",
+    )
+
+
+def peering_routes(lab: Lab, step: str, requester: str, accepter: str) -> CheckResult:
+    """The peering is active and each side's route table sends the other's block to it."""
+    from labkit.aws import peering
+
+    name = f"{requester} ↔ {accepter}"
+    raw = peering.find_peering(lab, name)
+    if raw is None or raw["Status"]["Code"] != "active":
+        state = "missing" if raw is None else raw["Status"]["Code"]
+        raise _fail(step, f"the peering connection {name} is {state}", "request and accept it")
+    pcx = raw["VpcPeeringConnectionId"]
+    for here, there in ((requester, accepter), (accepter, requester)):
+        vpc, peer = network.find_vpc(lab, here), network.find_vpc(lab, there)
+        assert vpc is not None and peer is not None
+        with lab.call(f"reading {here}'s routes"):
+            subnets = lab.ec2.describe_subnets(Filters=lab.filters(f"{here} public subnet"))
+        for subnet in subnets["Subnets"]:
+            table = network.route_table_for(lab, vpc["VpcId"], subnet["SubnetId"])
+            routes = {r.get("DestinationCidrBlock"): r for r in table["Routes"]}
+            route = routes.get(peer["CidrBlock"])
+            if route is None or route.get("VpcPeeringConnectionId") != pcx:
+                raise _fail(
+                    step,
+                    f"{here}'s route table has no route to {peer['CidrBlock']} through the peering",
+                    "add the route on both sides",
+                )
+            if route.get("State") == "blackhole":
+                raise _fail(
+                    step,
+                    f"{here}'s route to {peer['CidrBlock']} is a blackhole",
+                    "the peering it uses is gone: request a new one",
+                )
+    return CheckResult(step, f"{name} is active, with a route to the other VPC on each side")

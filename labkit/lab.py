@@ -17,11 +17,22 @@ import boto3
 from botocore.config import Config
 
 from labkit.aws.errors import aws_errors
-from labkit.errors import ConfigError, CredentialsError, LabkitError
+from labkit.errors import ConfigError, CredentialsError, LabkitError, NotFoundError
+
+# Route target keys in describe_route_tables answers, in the order we show them.
+TARGET_KEYS = (
+    "GatewayId",
+    "VpcPeeringConnectionId",
+    "NatGatewayId",
+    "NetworkInterfaceId",
+    "InstanceId",
+    "TransitGatewayId",
+)
 
 if TYPE_CHECKING:
+    from labkit.aws.compute import Instance
     from labkit.aws.ssm import ShellResult
-    from labkit.display import ReachReport
+    from labkit.display import ReachReport, Table
     from labkit.netsim.model import Topology
 
 BACKENDS = ("local", "aws")
@@ -143,6 +154,32 @@ class Lab:
         label = protocol.upper() + (f" port {port}" if port is not None else "")
         return ReachReport(source, destination, label, verdict)
 
+    def instance(self, name_or_id: str) -> Instance:
+        """A lab instance by Name tag or id: its addresses and state."""
+        from labkit.aws.compute import find_instance
+
+        return find_instance(self, name_or_id)
+
+    def route_table(self, vpc_name: str) -> Table:
+        """The routes that serve a lab VPC's public subnet, as a table."""
+        from labkit.aws.network import find_vpc, route_table_for
+        from labkit.display import Table
+
+        vpc = find_vpc(self, vpc_name)
+        if vpc is None:
+            raise NotFoundError(f"{vpc_name} does not exist: run notebook 01 first")
+        with self.call(f"reading {vpc_name}'s subnets"):
+            subnets = self.ec2.describe_subnets(Filters=self.filters(f"{vpc_name} public subnet"))
+        if not subnets["Subnets"]:
+            raise NotFoundError(f"{vpc_name} has no public subnet: run notebook 01 first")
+        table = route_table_for(self, vpc["VpcId"], subnets["Subnets"][0]["SubnetId"])
+        rows = []
+        for r in table["Routes"]:
+            dest = r.get("DestinationCidrBlock") or r.get("DestinationPrefixListId", "?")
+            target = next((r[k] for k in TARGET_KEYS if r.get(k)), "?")
+            rows.append((dest, target, r.get("State", "active")))
+        return Table.of((f"{table['RouteTableId']}: destination", "target", "state"), rows)
+
     def vpc_ids(self) -> list[str]:
         """The ids of this lab's VPCs."""
         with self.call("listing the lab's VPCs"):
@@ -208,7 +245,10 @@ def connect(
             )
     _check_region(session, region)
     lab = Lab(backend, session, region, prefix, endpoint_url)
-    _install_notebook_errors()
+    _install_notebook_helpers()
+    from labkit import magics
+
+    magics.set_current(lab)
     if ensure:
         from labkit.labs import ensure_upto
 
@@ -216,8 +256,8 @@ def connect(
     return lab
 
 
-def _install_notebook_errors() -> None:
-    """In IPython, show a LabkitError as its one-line message instead of a traceback."""
+def _install_notebook_helpers() -> None:
+    """In IPython: a LabkitError shows as its one line, not a traceback; and ``%%on``."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -230,3 +270,6 @@ def _install_notebook_errors() -> None:
         shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
 
     shell.set_custom_exc((LabkitError,), show)
+    from labkit import magics
+
+    magics.register(shell)

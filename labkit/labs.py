@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from labkit import validate
-from labkit.aws import compute, flowlogs, network
+from labkit.aws import compute, flowlogs, network, peering
 from labkit.display import Table
 from labkit.errors import ConfigError
 
@@ -52,6 +52,23 @@ class Lab1:
         if not self.log_group_name or len(self.log_group_name) > 512:
             raise ConfigError("LOG_GROUP must be 1 to 512 characters")
 
+    @classmethod
+    def from_lab(cls, lab: Lab) -> Lab1:
+        """The plan the lab was built with: existing VPCs' blocks, defaults for the rest."""
+        found: dict[str, str] = {}
+        for side in (1, 2):
+            vpc = network.find_vpc(lab, f"VPC {side}")
+            if vpc is None:
+                continue
+            found[f"vpc_{side}_cidr"] = vpc["CidrBlock"]
+            with lab.call(f"reading VPC {side}'s subnet"):
+                subnets = lab.ec2.describe_subnets(
+                    Filters=lab.filters(f"VPC {side} public subnet")
+                )["Subnets"]
+            if subnets:
+                found[f"subnet_{side}_cidr"] = subnets[0]["CidrBlock"]
+        return cls(**found)
+
     def networks(self) -> list[tuple[str, str, str, str]]:
         """(VPC name, VPC block, subnet block, instance name) for each side of the lab."""
         return [
@@ -83,6 +100,18 @@ class Lab1:
     def flow_log(self, lab: Lab) -> flowlogs.FlowLog:
         """Create the flow log on VPC 1 (with its log group, policy and role if missing)."""
         return build_flow_log(lab, self)
+
+    def request_peering(self, lab: Lab) -> peering.Peering:
+        """Request a peering connection from VPC 1 to VPC 2."""
+        return peering.request_peering(lab, "VPC 1", "VPC 2")
+
+    def accept_peering(self, lab: Lab) -> peering.Peering:
+        """Accept the peering request on VPC 2's side."""
+        return peering.accept_peering(lab, "VPC 1", "VPC 2")
+
+    def peering_routes(self, lab: Lab) -> list[str]:
+        """On each side, route the other VPC's block through the peering connection."""
+        return peering.add_peering_routes(lab, "VPC 1", "VPC 2")
 
     def summary(self) -> Table:
         """What Lab 1 builds, as a table."""
@@ -128,17 +157,23 @@ def build_flow_log(lab: Lab, plan: Lab1) -> flowlogs.FlowLog:
     )
 
 
-def build_lab1(lab: Lab, plan: Lab1 | None = None) -> None:
-    """Everything notebook 01 builds, with its default parameters unless given."""
-    plan = plan or Lab1()
+def build_lab1(lab: Lab, plan: Lab1) -> None:
+    """Everything notebook 01 builds."""
     plan.instance(lab, 1)
     plan.instance(lab, 2)
     plan.flow_log(lab)
 
 
+def build_lab1_peering(lab: Lab, plan: Lab1) -> None:
+    """What notebook 02 adds: the peering connection, accepted, with routes on both sides."""
+    plan.request_peering(lab)
+    plan.peering_routes(lab)
+
+
 # What each notebook leaves behind, in order; `ensure_upto(lab, "02")` builds 01 and 02.
-STEPS: dict[str, Callable[[Lab], None]] = {
+STEPS: dict[str, Callable[[Lab, Lab1], None]] = {
     "01": build_lab1,
+    "02": build_lab1_peering,
 }
 
 
@@ -148,7 +183,8 @@ def ensure_upto(lab: Lab, notebook: str) -> None:
         return
     if notebook not in STEPS:
         raise ConfigError(f"ensure={notebook!r}: known steps are {', '.join(STEPS)}")
+    plan = Lab1.from_lab(lab)
     for key, build in STEPS.items():
-        build(lab)
+        build(lab, plan)
         if key == notebook:
             return

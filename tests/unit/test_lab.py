@@ -43,7 +43,7 @@ def count(lab: labkit.Lab) -> dict[str, int]:
 
 
 def test_building_twice_creates_nothing_twice(lab: labkit.Lab) -> None:
-    labs.build_lab1(lab)
+    labs.build_lab1(lab, labkit.Lab1())
     first = count(lab)
     assert first == {
         "vpcs": 2,
@@ -53,7 +53,7 @@ def test_building_twice_creates_nothing_twice(lab: labkit.Lab) -> None:
         "flow_logs": 1,
         "routes": 4,
     }
-    labs.build_lab1(lab)
+    labs.build_lab1(lab, labkit.Lab1())
     assert count(lab) == first
 
 
@@ -181,3 +181,17 @@ def test_every_resource_carries_the_lab_tag(lab: labkit.Lab) -> None:
     raw = lab.ec2.describe_instances(InstanceIds=[inst.instance_id])["Reservations"][0]
     tags = {t["Key"]: t["Value"] for t in raw["Instances"][0]["Tags"]}
     assert tags == {"labkit-lab": lab.prefix, "Name": "Instance 1"}
+
+
+def test_ensure_adopts_what_notebook_01_built_with_other_parameters(lab: labkit.Lab) -> None:
+    custom = labkit.Lab1(vpc_2_cidr="10.20.0.0/16", subnet_2_cidr="10.20.5.0/24")
+    labs.build_lab1(lab, custom)
+    before = count(lab)
+    labs.ensure_upto(lab, "01")  # what notebook 02's setup cell does, with no parameters
+    assert count(lab) == before
+    assert labkit.Lab1.from_lab(lab) == custom
+
+
+def test_ensure_rejects_an_unknown_step(lab: labkit.Lab) -> None:
+    with pytest.raises(ConfigError, match="ensure='07': known steps are 01, 02"):
+        labs.ensure_upto(lab, "07")

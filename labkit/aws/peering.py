@@ -1,0 +1,119 @@
+"""Idempotent builders for a VPC peering connection and the routes on both sides.
+
+https://docs.aws.amazon.com/vpc/latest/peering/create-vpc-peering-connection.html
+https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-routing.html
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from labkit.aws import network
+from labkit.errors import ConfigError, LabkitError
+
+if TYPE_CHECKING:
+    from labkit.lab import Lab
+
+# Peering states that still stand for a connection (the others are gone or refused).
+# https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-lifecycle
+LIVE = ["initiating-request", "pending-acceptance", "provisioning", "active"]
+
+
+@dataclass(frozen=True)
+class Peering:
+    """A peering connection between two of the lab's VPCs."""
+
+    name: str
+    peering_id: str
+    requester: str
+    accepter: str
+    status: str
+
+
+def _vpc(lab: Lab, name: str) -> dict[str, Any]:
+    vpc = network.find_vpc(lab, name)
+    if vpc is None:
+        raise ConfigError(f"{name} does not exist yet: run notebook 01 first")
+    return vpc
+
+
+def find_peering(lab: Lab, name: str) -> dict[str, Any] | None:
+    """The lab's live peering connection with this Name tag, or None."""
+    with lab.call(f"looking up the peering connection {name}"):
+        found = lab.ec2.describe_vpc_peering_connections(
+            Filters=lab.filters(name) + [{"Name": "status-code", "Values": LIVE}]
+        )["VpcPeeringConnections"]
+    return found[0] if found else None
+
+
+def _peering(name: str, raw: dict[str, Any], requester: str, accepter: str) -> Peering:
+    return Peering(name, raw["VpcPeeringConnectionId"], requester, accepter, raw["Status"]["Code"])
+
+
+def request_peering(lab: Lab, requester: str, accepter: str) -> Peering:
+    """Ask to peer two of the lab's VPCs (by Name); the accepter still has to accept."""
+    name = f"{requester} ↔ {accepter}"
+    raw = find_peering(lab, name)
+    if raw is None:
+        a, b = _vpc(lab, requester), _vpc(lab, accepter)
+        with lab.call(f"requesting the peering connection {name}"):
+            raw = lab.ec2.create_vpc_peering_connection(
+                VpcId=a["VpcId"],
+                PeerVpcId=b["VpcId"],
+                TagSpecifications=lab.tag_spec("vpc-peering-connection", name),
+            )["VpcPeeringConnection"]
+        raw = _settle(lab, raw["VpcPeeringConnectionId"], {"initiating-request"})
+    return _peering(name, raw, requester, accepter)
+
+
+def accept_peering(lab: Lab, requester: str, accepter: str) -> Peering:
+    """Accept the peering request (as the accepter VPC's owner would) and wait until active."""
+    name = f"{requester} ↔ {accepter}"
+    raw = find_peering(lab, name)
+    if raw is None:
+        raise ConfigError(f"there is no peering request {name}: request it first")
+    if raw["Status"]["Code"] == "pending-acceptance":
+        with lab.call(f"accepting the peering connection {name}"):
+            lab.ec2.accept_vpc_peering_connection(
+                VpcPeeringConnectionId=raw["VpcPeeringConnectionId"]
+            )
+    raw = _settle(lab, raw["VpcPeeringConnectionId"], {"pending-acceptance", "provisioning"})
+    if raw["Status"]["Code"] != "active":
+        raise LabkitError(
+            f"the peering connection {name} is {raw['Status']['Code']}: "
+            f"{raw['Status'].get('Message', 'see the console')}"
+        )
+    return _peering(name, raw, requester, accepter)
+
+
+def _settle(lab: Lab, peering_id: str, transient: set[str], timeout_s: float = 120) -> Any:
+    started = time.monotonic()
+    while True:
+        with lab.call("reading the peering connection's state"):
+            raw = lab.ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[peering_id])
+        current = raw["VpcPeeringConnections"][0]
+        if current["Status"]["Code"] not in transient or time.monotonic() - started > timeout_s:
+            return current
+        time.sleep(0.1 if lab.endpoint_url else 2)
+
+
+def add_peering_routes(lab: Lab, requester: str, accepter: str) -> list[str]:
+    """On each side, a route to the other VPC's block through the peering connection.
+
+    Returns one line per route, e.g. "VPC 1: 10.2.0.0/16 → pcx-…".
+    """
+    peering = accept_peering(lab, requester, accepter)
+    done = []
+    for here, there in ((requester, accepter), (accepter, requester)):
+        vpc, peer = _vpc(lab, here), _vpc(lab, there)
+        with lab.call(f"reading {here}'s subnets"):
+            subnets = lab.ec2.describe_subnets(Filters=lab.filters(f"{here} public subnet"))
+        for subnet in subnets["Subnets"]:
+            table = network.route_table_for(lab, vpc["VpcId"], subnet["SubnetId"])
+            network.ensure_route(
+                lab, table, peer["CidrBlock"], VpcPeeringConnectionId=peering.peering_id
+            )
+            done.append(f"{here}: {peer['CidrBlock']} → {peering.peering_id}")
+    return done
