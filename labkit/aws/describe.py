@@ -1,0 +1,36 @@
+"""Read a live network configuration with describe_* calls, for :func:`labkit.netsim.discover`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from labkit.netsim.discover import OPERATIONS
+
+
+def _snake(operation: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+
+
+def describe_answers(ec2: Any) -> dict[str, Any]:
+    """Call every describe_* that netsim needs (all pages) on a boto3 EC2 client.
+
+    Parameters
+    ----------
+    ec2: a boto3 EC2 client (any endpoint: the emulator's or AWS's).
+
+    Returns
+    -------
+    ``{"Region": ..., "DescribeVpcs": {"Vpcs": [...]}, ...}``, ready for ``discover``.
+    """
+    answers: dict[str, Any] = {"Region": ec2.meta.region_name}
+    for operation, key in OPERATIONS.items():
+        method = _snake(operation)
+        items: list[Any] = []
+        if ec2.can_paginate(method):
+            for page in ec2.get_paginator(method).paginate():
+                items.extend(page.get(key, []))
+        else:
+            items.extend(getattr(ec2, method)().get(key, []))
+        answers[operation] = {key: items}
+    return answers
