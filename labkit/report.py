@@ -13,6 +13,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,11 +193,15 @@ def run_all(
     saved = os.environ.get("LABKIT_HOME")
     os.environ["LABKIT_HOME"] = str(home)  # the kernels inherit it and find the emulator
     try:
-        with fresh_emulator(home, seed) if backend == "local" else _nothing():
-            for path in notebooks:
-                run = to_html(run_notebook(path, nb_out, params, cwd=path.parent))
-                report.runs.append(run)
-                on_done(run)
+        # Each notebook is rendered to HTML in a thread while the next one runs in its kernel.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            with fresh_emulator(home, seed) if backend == "local" else _nothing():
+                pending = []
+                for path in notebooks:
+                    run = run_notebook(path, nb_out, params, cwd=path.parent)
+                    on_done(run)
+                    pending.append(pool.submit(to_html, run))
+            report.runs.extend(job.result() for job in pending)
     finally:
         if saved is None:
             os.environ.pop("LABKIT_HOME", None)

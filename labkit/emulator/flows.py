@@ -104,13 +104,27 @@ def _to_s3(account_id: str, region: str, flow_log: FlowLog, recs: list[LoggedRec
     return len(recs)
 
 
+_TOPOLOGIES: dict[tuple[str, str], tuple[int, Topology]] = {}
+
+
 def live_topology(account_id: str, region: str) -> Topology:
-    """The emulator's current network, read through describe_* in-process."""
+    """The emulator's current network, read through describe_* in-process.
+
+    Reading it takes a dozen describe calls (~0.2 s), so it is cached until an EC2 request
+    that may change something arrives (:func:`labkit.emulator.front.changes`).
+    """
     from labkit.aws.describe import describe_answers
+    from labkit.emulator.front import changes
     from labkit.emulator.inproc import client
     from labkit.netsim.discover import discover
 
-    return discover(describe_answers(client("ec2", region)))
+    version = changes("ec2")
+    cached = _TOPOLOGIES.get((account_id, region))
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    topo = discover(describe_answers(client("ec2", region)))
+    _TOPOLOGIES[(account_id, region)] = (version, topo)
+    return topo
 
 
 def generate_background(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -66,6 +67,22 @@ class AwsError(LabkitError):
 
 Handler = Callable[[AwsRequest], "dict[str, Any] | None"]
 HANDLERS: dict[tuple[str, str], list[Handler]] = {}
+
+# How many requests that may change a service's state have come in, per service. Readers of
+# derived state (the instance shell's topology) cache by it instead of re-reading moto.
+_CHANGES: dict[str, int] = {}
+READ_ONLY_PREFIXES = ("Describe", "Get", "List")
+
+
+def changes(service: str) -> int:
+    """A number that grows whenever a request may have changed ``service``'s state."""
+    return _CHANGES.get(service, 0)
+
+
+def note_request(req: AwsRequest) -> None:
+    """Count a request that may change state (anything but Describe*, Get*, List*)."""
+    if not req.action.startswith(READ_ONLY_PREFIXES):
+        _CHANGES[req.service] = _CHANGES.get(req.service, 0) + 1
 
 
 def handles(service: str, action: str) -> Callable[[Handler], Handler]:
@@ -188,6 +205,7 @@ class FrontApp:
     def __init__(self, moto_app: Callable[..., Iterable[bytes]]) -> None:
         self.moto_app = moto_app
         self.health: dict[str, Any] = {"status": "ok"}
+        self.answered = threading.Event()  # set once the first AWS request has been answered
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO") == HEALTH_PATH and "HTTP_AUTHORIZATION" not in environ:
@@ -203,6 +221,7 @@ class FrontApp:
         environ["CONTENT_LENGTH"] = str(len(body))
         req = parse_request(environ, body)
         if req is not None:
+            note_request(req)
             try:
                 answer = dispatch(req)
             except AwsError as err:
@@ -214,4 +233,7 @@ class FrontApp:
                 start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1")])
                 return [payload]
             environ["wsgi.input"] = io.BytesIO(body)
-        return self.moto_app(environ, start_response)
+        try:
+            return self.moto_app(environ, start_response)
+        finally:
+            self.answered.set()

@@ -42,11 +42,22 @@ def build_app(seed: int | None) -> Any:
     return FrontApp(DomainDispatcherApplication(create_backend_app))
 
 
-def _warm_up() -> None:
-    """Load the EC2 backend early, so the first EC2 call does not pay for it."""
+def _warm_up(services: tuple[str, ...] = ("ec2",)) -> None:
+    """Load moto backends early, so the first call to each does not pay for it."""
     from labkit.emulator.front import backend
 
-    backend("ec2")
+    for service in services:
+        backend(service)
+
+
+# Loaded in the background once the first request has been answered (so as not to slow it
+# down): IAM (with AWS's managed policies, the slowest), S3, CloudWatch Logs and SSM.
+LATER = ("iam", "s3", "logs", "ssm")
+
+
+def _warm_up_later(app: Any) -> None:
+    app.answered.wait()
+    _warm_up(LATER)
 
 
 def write_state(path: Path, state: dict[str, Any]) -> None:
@@ -79,6 +90,7 @@ def serve(port: int, seed: int | None, state_file: Path) -> None:
         state_file,
         {"pid": os.getpid(), "port": bound_port, "url": url, "seed": seed, "started": time.time()},
     )
+    threading.Thread(target=_warm_up_later, args=(app,), daemon=True, name="warm-up").start()
     try:
         server.serve_forever()
     finally:
