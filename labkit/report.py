@@ -91,9 +91,8 @@ def run_notebook(
 ) -> NotebookRun:
     """Execute one notebook with papermill; a failed cell is recorded, not raised."""
     import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     from jupyter_client import KernelManager
+    from papermill.exceptions import PapermillExecutionError
 
     out = out_dir / path.name
     started = time.monotonic()
