@@ -16,6 +16,7 @@ from labkit.errors import LabkitError
 SUBCOMMAND_MODULES = (
     "labkit.cli_emulator",
     "labkit.cli_run",
+    "labkit.cli_query",
     "labkit.cli_reach",
 )
 

@@ -1,0 +1,172 @@
+"""Run a query on DuckDB: prepare the source, plan the SQL, execute, shape the result."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from labkit.insights import aggregates as _aggregates  # noqa: F401  (registers aggregates)
+from labkit.insights import ast
+from labkit.insights.checks import check
+from labkit.insights.compiler import Plan, needed_fields, plan, time_range_sql
+from labkit.insights.errors import QueryError, SourceError
+from labkit.insights.functions import SQL_SETUP, UDFS
+from labkit.insights.parser import parse
+from labkit.insights.sources import Source
+from labkit.insights.typed import Kind
+
+TimeLike = datetime | int | float | None
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """What a query scanned and matched, as GetQueryResults reports it."""
+
+    records_matched: int
+    records_scanned: int
+    bytes_scanned: int
+
+
+@dataclass(frozen=True)
+class Result:
+    """A query's answer: column names in output order, rows of plain values, statistics.
+
+    Values are ``int``/``float`` for numbers, ``str`` otherwise (timestamps as
+    ``YYYY-MM-DD HH:MM:SS.mmm`` UTC), and ``None`` for missing values.
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    statistics: Statistics
+    sql: str
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as dicts keyed by column name, in column order."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def compile(query: str) -> ast.Query:  # noqa: A001  (the jmespath-style public name)
+    """Parse and check a query; raise QueryError (with a caret) if it is invalid."""
+    parsed = parse(query)
+    check(parsed)
+    return parsed
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB connection with the engine's macros and UDFs."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    for statement in SQL_SETUP:
+        con.execute(statement)
+    for name, fn, params, returns in UDFS:
+        con.create_function(name, fn, params, returns)  # type: ignore[arg-type]
+    return con
+
+
+def _epoch_ms(value: TimeLike) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return int(value.timestamp() * 1000)
+    return int(value)
+
+
+def _plan(query: str | ast.Query, source: Source, con: duckdb.DuckDBPyConnection, *,
+          start: TimeLike, end: TimeLike, limit: int | None,
+          materialize: bool) -> tuple[ast.Query, Plan, Any]:
+    parsed = compile(query) if isinstance(query, str) else query
+    needed = needed_fields(parsed)
+    if start is not None or end is not None:
+        needed |= {"@timestamp"}
+    prepared = source.prepare(con, needed, materialize=materialize)
+    time_range = time_range_sql(prepared.fields, _epoch_ms(start), _epoch_ms(end))
+    return parsed, plan(parsed, prepared, time_range=time_range, limit=limit), prepared
+
+
+def explain(query: str | ast.Query, source: Source, *, start: TimeLike = None,
+            end: TimeLike = None, limit: int | None = None) -> str:
+    """The SQL the engine would run for ``query`` on ``source`` (files are not cached)."""
+    con = connect()
+    try:
+        _, the_plan, _ = _plan(query, source, con, start=start, end=end, limit=limit,
+                               materialize=False)
+    finally:
+        con.close()
+    return the_plan.sql
+
+
+def run(query: str | ast.Query, source: Source, *, start: TimeLike = None, end: TimeLike = None,
+        limit: int | None = None, statistics: bool = True) -> Result:
+    """Run a Logs Insights query on a source.
+
+    Parameters
+    ----------
+    query: the query text, or a query from :func:`compile`.
+    source: an :class:`EventSource` or a :class:`FileSource`.
+    start, end: keep only events with ``start <= @timestamp <= end``; a datetime (naive
+        means UTC) or epoch milliseconds.
+    limit: the row cap when the query has no ``limit`` command (default 10,000).
+    statistics: also count matched and scanned records (one extra cheap query).
+
+    Returns
+    -------
+    A :class:`Result`: columns, rows and statistics.
+    """
+    con = connect()
+    try:
+        parsed, the_plan, prepared = _plan(query, source, con, start=start, end=end,
+                                           limit=limit, materialize=True)
+        try:
+            rows = con.execute(the_plan.sql).fetchall()
+            matched = scanned = 0
+            if statistics:
+                matched = _count(con, the_plan.matched_sql)
+                ranged = start is not None or end is not None
+                scanned = (prepared.records if prepared.records is not None and not ranged
+                           else _count(con, the_plan.scanned_sql))
+        except duckdb.Error as err:
+            raise _runtime_error(err, parsed) from None
+    finally:
+        con.close()
+    total = prepared.records
+    size = prepared.bytes
+    if statistics and total and scanned != total:
+        size = round(size * scanned / total)  # estimate for a time-range subset
+    shaped = tuple(tuple(_value(v, k) for v, k in zip(row, the_plan.kinds, strict=True))
+                   for row in rows)
+    return Result(the_plan.columns, shaped, Statistics(matched, scanned, size if statistics
+                                                       else 0), the_plan.sql)
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _runtime_error(err: duckdb.Error, query: ast.Query) -> Exception:
+    first = str(err).splitlines()[0]
+    if isinstance(err, duckdb.IOException | duckdb.InvalidInputException) and "CSV" in str(err):
+        return SourceError(f"cannot read the log file: {first}")
+    return QueryError(f"the query failed while running: {first}", query.text)
+
+
+def _value(value: Any, kind: Kind) -> Any:
+    """A DuckDB value as the plain Python value a Result holds."""
+    if value is None:
+        return None
+    if kind is Kind.BOOL or isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # log(0), 0/0: shown as missing
+    if kind is Kind.STR and not isinstance(value, str):
+        return str(value)
+    return value

@@ -1,0 +1,277 @@
+"""Log files as a source: flow logs (default or custom format), JSON lines, or plain text.
+
+Design: DuckDB reads the files itself (``read_csv`` with a space delimiter for flow logs,
+one whole-line column otherwise); Python only peeks at the first line to pick the format
+and to skip an S3 header line. Parsed columns are cached as Parquet under a cache
+directory, keyed by path, size, mtime and format. Each cache entry is a *column group*:
+the columns one query needed. A query whose columns a group already holds reads that
+Parquet file and never touches the text again; otherwise the text is read once, the
+needed columns are written as a new group, and the query runs on it. Writing only the
+needed columns keeps a cold run close to one plain DuckDB scan of the text.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from labkit.insights.errors import SourceError
+from labkit.insights.flowlogs import (
+    DEFAULT_FIELDS,
+    FlowField,
+    looks_like_default_record,
+    looks_like_header,
+    parse_format,
+)
+from labkit.insights.sources import (
+    Prepared,
+    flow_field_sql,
+    is_json_object,
+    json_fields,
+    json_structure,
+)
+from labkit.insights.typed import Kind, Typed, quote_ident, quote_str
+
+CACHE_VERSION = 1
+_LINE_DELIMITER = "\x1f"  # "unit separator": never inside a JSON line or a normal log line
+
+
+def default_cache_dir() -> Path:
+    """``$LABKIT_HOME/cache/insights`` (``~/.labkit/cache/insights`` by default)."""
+    home = os.environ.get("LABKIT_HOME") or os.path.join(os.path.expanduser("~"), ".labkit")
+    return Path(home) / "cache" / "insights"
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How one file is read: kind ("flow", "json" or "text"), flow fields, header skip."""
+
+    kind: str
+    fields: tuple[FlowField, ...] = ()
+    skip: int = 0
+
+    def columns(self) -> list[str]:
+        """Physical column names (record names for flow logs, ``line`` otherwise)."""
+        return [f.record_name for f in self.fields] if self.kind == "flow" else ["line"]
+
+
+def _first_line(path: Path) -> str:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
+            for line in handle:
+                if line.strip():
+                    return str(line).rstrip("\r\n")
+    except FileNotFoundError:
+        raise SourceError(f"no such file: {path}") from None
+    except (OSError, EOFError) as err:
+        raise SourceError(f"cannot read {path}: {err}") from None
+    return ""
+
+
+def detect(path: Path, log_format: str | None) -> FileFormat:
+    """Pick a file's format from its first line (and ``log_format`` if given)."""
+    first = _first_line(path)
+    header = looks_like_header(first)
+    if log_format is not None:
+        return FileFormat("flow", parse_format(log_format), 1 if header else 0)
+    if header:  # S3 delivery writes the format's field names as the first line
+        return FileFormat("flow", parse_format(first), 1)
+    if looks_like_default_record(first) or not first:
+        return FileFormat("flow", DEFAULT_FIELDS, 0)
+    if first.lstrip().startswith("{"):
+        return FileFormat("json")
+    return FileFormat("text")
+
+
+def _uncompressed_size(path: Path, size: int) -> int:
+    """Bytes of text in a file; for .gz the ISIZE trailer (exact below 4 GiB, one member)."""
+    if path.suffix != ".gz" or size < 4:
+        return size
+    with open(path, "rb") as handle:
+        handle.seek(-4, os.SEEK_END)
+        return int(struct.unpack("<I", handle.read(4))[0])
+
+
+def read_sql(path: Path, fmt: FileFormat) -> str:
+    """A DuckDB table function reading one file in its format."""
+    if fmt.kind == "flow":
+        types = ", ".join(
+            f"{quote_str(f.record_name)}: '{'BIGINT' if f.numeric else 'VARCHAR'}'"
+            for f in fmt.fields
+        )
+        return (f"read_csv({quote_str(str(path))}, delim=' ', header=false, skip={fmt.skip}, "
+                f"columns={{{types}}}, nullstr='-', quote='', escape='', auto_detect=false)")
+    return (f"read_csv({quote_str(str(path))}, delim={quote_str(_LINE_DELIMITER)}, "
+            "header=false, columns={'line': 'VARCHAR'}, quote='', escape='', "
+            "auto_detect=false)")
+
+
+class FileSource:
+    """Flow-log, JSON-lines or text files, plain or .gz, read by DuckDB itself.
+
+    ``log_format`` is a flow-log LogFormat string (``"${version} ${vpc-id} ..."``) for
+    custom-format files; without it a header line or the default format is detected.
+    ``cache_dir`` holds the Parquet column cache; ``None`` turns caching off.
+    """
+
+    def __init__(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        log_format: str | None = None,
+        cache_dir: str | os.PathLike[str] | None = "default",
+    ) -> None:
+        self.paths = [Path(p).expanduser().resolve() for p in paths]
+        if not self.paths:
+            raise SourceError("no files given; pass at least one log file")
+        self.log_format = log_format
+        self.cache_dir = (default_cache_dir() if cache_dir == "default"
+                          else Path(cache_dir) if cache_dir is not None else None)
+
+    def prepare(
+        self, con: duckdb.DuckDBPyConnection, needed: frozenset[str], *, materialize: bool = True
+    ) -> Prepared:
+        """Detect the format, bring the needed columns into the cache, and describe fields."""
+        formats = [detect(p, self.log_format) for p in self.paths]
+        kinds = {(f.kind, tuple(x.record_name for x in f.fields)) for f in formats}
+        if len(kinds) > 1:
+            raise SourceError("the files mix formats; query files of one format at a time: "
+                              + ", ".join(str(p) for p in self.paths))
+        fmt = formats[0]
+        sizes = [p.stat().st_size for p in self.paths]
+        text_bytes = sum(_uncompressed_size(p, s) for p, s in zip(self.paths, sizes, strict=True))
+        columns = _physical_columns(fmt, needed)
+        records: int | None = None
+        structure = None
+        if materialize and self.cache_dir is not None:
+            groups = [_cached_group(con, self.cache_dir, p, f, columns)
+                      for p, f in zip(self.paths, formats, strict=True)]
+            from_sql = "read_parquet([" + ", ".join(quote_str(str(g.path)) for g in groups) + "])"
+            records = sum(g.records for g in groups)
+            if fmt.kind == "json":
+                structure = _merge_structures(g.structure for g in groups)
+        else:
+            from_sql = "(" + " UNION ALL ".join(
+                f"SELECT * FROM {read_sql(p, f)}" for p, f in zip(self.paths, formats, strict=True)
+            ) + ")"
+            if fmt.kind == "json" and materialize:
+                structure = json_structure(con, from_sql, "line")
+        available = set(columns)
+        return Prepared(from_sql, _file_fields(fmt, structure, available), records, text_bytes)
+
+
+def _physical_columns(fmt: FileFormat, needed: frozenset[str]) -> list[str]:
+    """The file columns a query needs (every column when it shows @message)."""
+    if fmt.kind != "flow":
+        return ["line"]
+    if "@message" in needed:
+        return fmt.columns()
+    wanted: list[str] = []
+    for f in fmt.fields:
+        names = {f.insights_name, *f.aliases}
+        if names & needed or (f.record_name == "start" and "@timestamp" in needed):
+            wanted.append(f.record_name)
+    return wanted or fmt.columns()[:1]
+
+
+def _file_fields(fmt: FileFormat, structure: object,
+                 available: set[str] | None) -> dict[str, Typed]:
+    """Typed fields over the physical columns of a file source (``available``: None = all)."""
+    if fmt.kind != "flow":
+        fields = {"@message": Typed("line", Kind.STR),
+                  "@timestamp": Typed("CAST(NULL AS TIMESTAMP)", Kind.TIME)}
+        if structure is not None:
+            fields.update(json_fields(structure, "line", is_json_object("line")))
+        return fields
+    names = [f.record_name for f in fmt.fields]
+    have = set(names) if available is None else available
+    present = tuple(f for f in fmt.fields if f.record_name in have)
+    fields = flow_field_sql(present, lambda i, f: quote_ident(f.record_name))
+    # The CloudWatch timestamp of a flow-log record is its start time (aws-facts A.8).
+    timestamp = ("make_timestamp(CAST(\"start\" AS BIGINT) * 1000000)" if "start" in have
+                 else "CAST(NULL AS TIMESTAMP)")
+    out = {"@timestamp": Typed(timestamp, Kind.TIME)}
+    if have >= set(names):  # @message is rebuilt from the fields, "-" for missing ones
+        out["@message"] = Typed("concat_ws(' ', " + ", ".join(
+            f"coalesce(CAST({quote_ident(n)} AS VARCHAR), '-')" for n in names) + ")", Kind.STR)
+    return {**out, **fields}
+
+
+@dataclass(frozen=True)
+class _Group:
+    path: Path
+    records: int
+    structure: object = None
+
+
+def _merge_structures(structures: Iterable[object]) -> object:
+    merged: dict[str, object] = {}
+    for s in structures:
+        if isinstance(s, dict):
+            for key, value in s.items():
+                merged.setdefault(key, value)
+    return merged or None
+
+
+def _cached_group(
+    con: duckdb.DuckDBPyConnection, root: Path, path: Path, fmt: FileFormat, columns: Sequence[str]
+) -> _Group:
+    """A Parquet column group holding ``columns`` of ``path``, built if none holds them."""
+    stat = path.stat()
+    key = hashlib.sha256(json.dumps(
+        [CACHE_VERSION, str(path), stat.st_size, stat.st_mtime_ns, fmt.kind,
+         [f.record_name for f in fmt.fields], fmt.skip]).encode()).hexdigest()[:32]
+    entry = root / key
+    for meta_path in sorted(entry.glob("*.json")) if entry.is_dir() else []:
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (OSError, ValueError):
+            continue
+        parquet = meta_path.with_suffix(".parquet")
+        if set(columns) <= set(meta["columns"]) and parquet.exists():
+            return _Group(parquet, int(meta["records"]), meta.get("structure"))
+    entry.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256("\0".join(columns).encode()).hexdigest()[:16]
+    target = entry / f"{name}.parquet"
+    fd, tmp = tempfile.mkstemp(dir=entry, prefix=".build-", suffix=".parquet")
+    os.close(fd)
+    select = ", ".join(quote_ident(c) for c in columns)
+    if fmt.kind == "flow":  # row order is not needed for flow logs; this saves memory
+        con.execute("SET preserve_insertion_order = false")
+    try:
+        row = con.execute(
+            f"COPY (SELECT {select} FROM {read_sql(path, fmt)}) TO {quote_str(tmp)} "
+            "(FORMAT parquet)"
+        ).fetchone()
+    except duckdb.Error as err:
+        os.unlink(tmp)
+        raise SourceError(f"cannot read {path} as {_describe(fmt)}: "
+                          f"{str(err).splitlines()[0]}") from None
+    finally:
+        con.execute("RESET preserve_insertion_order")
+    os.replace(tmp, target)
+    structure = None
+    if fmt.kind == "json":
+        structure = json_structure(con, f"read_parquet({quote_str(str(target))})", "line")
+    meta = {"columns": list(columns), "records": int(row[0]) if row else 0,
+            "structure": structure, "source": str(path)}
+    meta_tmp = target.with_suffix(".json.tmp")
+    meta_tmp.write_text(json.dumps(meta))
+    os.replace(meta_tmp, target.with_suffix(".json"))
+    return _Group(target, meta["records"], structure)
+
+
+def _describe(fmt: FileFormat) -> str:
+    if fmt.kind == "flow":
+        return f"flow logs with {len(fmt.fields)} fields per line"
+    return "JSON lines" if fmt.kind == "json" else "text lines"
