@@ -33,7 +33,7 @@ _NAMES = {
     "Lab1": "labkit.labs",
     "show_json": "labkit.display",
 }
-_MODULES = {"aws", "checks", "labs", "plots", "widgets", "netsim", "insights", "report"}
+_MODULES = {"analysis", "aws", "checks", "labs", "plots", "widgets", "netsim", "insights", "report"}
 
 
 def __getattr__(name: str) -> Any:

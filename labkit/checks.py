@@ -237,3 +237,122 @@ def peering_routes(lab: Lab, step: str, requester: str, accepter: str) -> CheckR
                     "the peering it uses is gone: request a new one",
                 )
     return CheckResult(step, f"{name} is active, with a route to the other VPC on each side")
+
+
+def flow_records(lab: Lab, step: str, log_group: str) -> CheckResult:
+    """The log group holds ACCEPT and REJECT records, in one stream per network interface."""
+    with lab.call(f"reading {log_group}"):
+        streams = lab.logs.describe_log_streams(logGroupName=log_group)["logStreams"]
+        pages = lab.logs.get_paginator("filter_log_events").paginate(logGroupName=log_group)
+        actions = {
+            e["message"].split()[12]
+            for p in pages
+            for e in p["events"]
+            if len(e["message"].split()) > 12
+        }
+    if not streams:
+        raise _fail(
+            step,
+            f"{log_group} has no log streams yet",
+            "make some traffic (the ping cells above), then re-run",
+        )
+    missing = {"ACCEPT", "REJECT"} - actions
+    if missing:
+        raise _fail(
+            step,
+            f"{log_group} has no {' or '.join(sorted(missing))} record",
+            "run the traffic cells above (pings and background traffic)",
+        )
+    enis = [s["logStreamName"] for s in streams]
+    with lab.call("naming the interfaces"):
+        found = lab.ec2.describe_network_interfaces(NetworkInterfaceIds=enis)
+    owners = sorted(
+        next((t["Value"] for t in i.get("TagSet", []) if t["Key"] == "Name"), None)
+        or _instance_name(lab, i.get("Attachment", {}).get("InstanceId", "?"))
+        for i in found["NetworkInterfaces"]
+    )
+    noun = "interface" if len(enis) == 1 else "interfaces"
+    return CheckResult(
+        step,
+        f"{log_group} holds ACCEPT and REJECT records in one stream per "
+        f"network interface: {len(enis)} {noun} ({', '.join(owners)})",
+    )
+
+
+def _instance_name(lab: Lab, instance_id: str) -> str:
+    try:
+        return compute.find_instance(lab, instance_id).name
+    except NotFoundError:
+        return instance_id
+
+
+def ranked_by(result: Any, step: str, column: str, limit: int) -> CheckResult:
+    """The result is sorted by ``column``, biggest first, with at most ``limit`` rows."""
+    values = result.column(column)
+    if not values:
+        raise _fail(step, "the query returned no rows", "make traffic first, then re-run")
+    if values != sorted(values, reverse=True) or len(values) > limit:
+        raise _fail(
+            step,
+            f"the rows are not the top {limit} by {column}",
+            f"end the query with | sort {column} desc | limit {limit}",
+        )
+    return CheckResult(
+        step, f"the query ranks {len(values)} conversations by {column}, biggest first"
+    )
+
+
+def rejects_from_internet(
+    result: Any, step: str, open_ports: tuple[int, ...] = (22,)
+) -> CheckResult:
+    """Every REJECT row comes from an internet address, on a port the security group closes."""
+    import ipaddress
+
+    if not result.rows:
+        raise _fail(step, "there is no REJECT", "add background traffic and re-run")
+    for row in result.rows:
+        if ipaddress.ip_address(str(row["srcAddr"])).is_private:
+            raise _fail(
+                step,
+                f"{row['srcAddr']} is a private address",
+                "a REJECT from inside the lab means a security group or ACL blocks it",
+            )
+        if row.get("dstPort") in open_ports:
+            raise _fail(
+                step,
+                f"port {row['dstPort']} is open yet rejected",
+                "check the security group's inbound rules",
+            )
+    ports = ", ".join(str(p) for p in open_ports)
+    return CheckResult(
+        step,
+        "every REJECT comes from an internet address, on a port the "
+        f"security group keeps closed (it opens {ports} and ICMP)",
+    )
+
+
+def icmp_both_ways(result: Any, step: str, a: str, b: str) -> CheckResult:
+    """The ICMP result shows ACCEPTed traffic from a to b and from b to a."""
+    seen = {
+        (r.get("srcAddr"), r.get("dstAddr")) for r in result.rows if r.get("action") == "ACCEPT"
+    }
+    for pair in ((a, b), (b, a)):
+        if pair not in seen:
+            raise _fail(
+                step,
+                f"no ACCEPTed ICMP from {pair[0]} to {pair[1]}",
+                "ping between the instances (Step 1), then re-run",
+            )
+    return CheckResult(step, f"ICMP flows both ways between {a} and {b}, ACCEPTed")
+
+
+def both_actions(result: Any, step: str) -> CheckResult:
+    """The per-minute result has ACCEPT and REJECT rows."""
+    actions = set(result.column("action"))
+    if not {"ACCEPT", "REJECT"} <= actions:
+        raise _fail(
+            step,
+            f"only {', '.join(sorted(map(str, actions)))} over time",
+            "group by bin(1m) and action",
+        )
+    return CheckResult(step, "flows per minute show ACCEPT and REJECT side by side")

@@ -30,6 +30,7 @@ TARGET_KEYS = (
 )
 
 if TYPE_CHECKING:
+    from labkit.analysis import QueryResult
     from labkit.aws.compute import Instance
     from labkit.aws.ssm import ShellResult
     from labkit.display import ReachReport, Table
@@ -179,6 +180,26 @@ class Lab:
             target = next((r[k] for k in TARGET_KEYS if r.get(k)), "?")
             rows.append((dest, target, r.get("State", "active")))
         return Table.of((f"{table['RouteTableId']}: destination", "target", "state"), rows)
+
+    def query(
+        self, log_group: str, text: str, minutes: int = 60, limit: int | None = None
+    ) -> QueryResult:
+        """Run a Logs Insights query over the last ``minutes``; see analysis.query."""
+        from labkit.analysis import query
+
+        return query(self, log_group, text, minutes, limit)
+
+    def records(self, log_group: str, limit: int = 10) -> Table:
+        """The first raw flow-log records of a log group; see analysis.records."""
+        from labkit.analysis import records
+
+        return records(self, log_group, limit)
+
+    def background_traffic(self, flows: int = 200, seed: int = 7, minutes: int = 10) -> int:
+        """Seeded internet traffic into the flow logs (emulator only); see analysis."""
+        from labkit.analysis import background_traffic
+
+        return background_traffic(self, flows, seed, minutes)
 
     def vpc_ids(self) -> list[str]:
         """The ids of this lab's VPCs."""

@@ -45,6 +45,13 @@ def find_peering(lab: Lab, name: str) -> dict[str, Any] | None:
         found = lab.ec2.describe_vpc_peering_connections(
             Filters=lab.filters(name) + [{"Name": "status-code", "Values": LIVE}]
         )["VpcPeeringConnections"]
+    # The filters again, here: moto ignores them for this call (AWS honours them).
+    want = {(t["Key"], t["Value"]) for t in lab.tags(name)}
+    found = [
+        p for p in found
+        if want <= {(t["Key"], t["Value"]) for t in p.get("Tags", [])}
+        and p["Status"]["Code"] in LIVE
+    ]
     return found[0] if found else None
 
 

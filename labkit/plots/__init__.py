@@ -4,16 +4,45 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from labkit.errors import ConfigError
 from labkit.plots.topology import draw_topology
+from labkit.plots.traffic import actions_over_time, auto_chart, top_talkers
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from labkit.lab import Lab
+    from labkit.plots.traffic import Rows
 
-__all__ = ["draw_topology", "topology"]
+__all__ = [
+    "actions_over_time",
+    "auto_chart",
+    "draw_topology",
+    "top_talkers",
+    "topology",
+    "traffic_on_topology",
+]
 
 
 def topology(lab: Lab, ax: Axes | None = None) -> Axes:
     """Draw the lab's network (its tagged VPCs) as the backend reports it now."""
     return draw_topology(lab.topology(), ax=ax, vpc_ids=lab.vpc_ids())
+
+
+def traffic_on_topology(
+    lab: Lab, result: Rows, value: str | None = None, ax: Axes | None = None
+) -> Axes:
+    """The lab's network with each (srcAddr, dstAddr) row of ``result`` drawn as a link.
+
+    ``value`` is the bytes column (default: the first numeric one, e.g. bytesTransferred).
+    """
+    column = value or next((c for c in result.columns if c not in ("srcAddr", "dstAddr")), None)
+    if column is None or not {"srcAddr", "dstAddr"} <= set(result.columns):
+        raise ConfigError("traffic_on_topology needs srcAddr, dstAddr and a bytes column")
+    traffic: dict[tuple[str, str], float] = {}
+    for row in result.rows:
+        key = (str(row["srcAddr"]), str(row["dstAddr"]))
+        traffic[key] = traffic.get(key, 0.0) + float(row.get(column) or 0)
+    ax = draw_topology(lab.topology(), ax=ax, vpc_ids=lab.vpc_ids(), traffic=traffic)
+    ax.set_title(f"Traffic on the lab network ({column}; the internet is every other address)")
+    return ax

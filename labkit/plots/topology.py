@@ -97,8 +97,13 @@ def draw_topology(
     ax: Axes | None = None,
     title: str | None = None,
     vpc_ids: Collection[str] | None = None,
+    traffic: Mapping[tuple[str, str], float] | None = None,
 ) -> Axes:
-    """Draw the topology (only ``vpc_ids``, if given) on ``ax`` and return the Axes."""
+    """Draw the topology (only ``vpc_ids``, if given) on ``ax`` and return the Axes.
+
+    ``traffic`` maps (source address, destination address) to bytes; each pair is drawn as
+    a red link between the instances (or the internet) whose width grows with the bytes.
+    """
     import matplotlib.pyplot as plt
 
     shown = [v for v in topo.vpcs if vpc_ids is None or v.id in vpc_ids]
@@ -132,6 +137,7 @@ def draw_topology(
     ax.text(*internet, "Internet", ha="center", va="center", fontsize=11, weight="bold")
 
     vpc_boxes: dict[str, _Box] = {}
+    anchors: dict[str, tuple[float, float]] = {}
     for col, vpc in enumerate(vpcs):
         x0 = col * (COL_W + COL_GAP)
         box = _Box(x0, 0, COL_W, vpc_h)
@@ -175,7 +181,7 @@ def draw_topology(
         y = vpc_h - HEAD_H
         for subnet in subnets[vpc.id]:
             y -= SUBNET_H
-            _draw_subnet(ax, topo, subnet, _Box(x0 + 0.25, y, COL_W - 0.5, SUBNET_H))
+            _draw_subnet(ax, topo, subnet, _Box(x0 + 0.25, y, COL_W - 0.5, SUBNET_H), anchors)
             y -= TABLE_H + 0.05
             tbox = _Box(x0 + 0.25, y, COL_W - 0.5, TABLE_H)
             _box(ax, tbox, "table", lw=1)
@@ -218,12 +224,70 @@ def draw_topology(
             color=color,
         )
 
+    if traffic:
+        _draw_traffic(ax, traffic, anchors, (internet[0], internet[1] - 0.45))
+
     ax.set_xlim(-0.4, width + 0.4)
     ax.set_ylim(-0.4, vpc_h + 2.6)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title or f"Lab network in {topo.region}", fontsize=12)
     return ax
+
+
+def _draw_traffic(
+    ax: Axes,
+    traffic: Mapping[tuple[str, str], float],
+    anchors: Mapping[str, tuple[float, float]],
+    internet: tuple[float, float],
+) -> None:
+    """Links between the ends of each conversation, width by bytes (both directions summed)."""
+    links: dict[tuple[tuple[float, float], tuple[float, float]], float] = {}
+    for (src, dst), size in traffic.items():
+        a, b = anchors.get(src, internet), anchors.get(dst, internet)
+        if a == b:
+            continue
+        key = (a, b) if a <= b else (b, a)
+        links[key] = links.get(key, 0.0) + float(size)
+    if not links:
+        return
+    biggest = max(links.values())
+    for (a, b), size in sorted(links.items(), key=lambda kv: kv[1]):
+        width = 1.5 + 10.0 * size / biggest
+        # Under the boxes (zorder 0.5 < 1), so a link shows between them, not over their text.
+        ax.annotate(
+            "",
+            xy=b,
+            xytext=a,
+            zorder=0.5,
+            arrowprops={
+                "arrowstyle": "-",
+                "color": "#c0392b",
+                "lw": width,
+                "alpha": 0.6,
+                "connectionstyle": "arc3,rad=0.12",
+            },
+        )
+        y_low, y_high = sorted((a[1], b[1]))
+        mid = ((a[0] + b[0]) / 2, (y_low + y_high) / 2 if y_high - y_low > 1 else y_low - 0.9)
+        ax.text(
+            *mid,
+            _bytes(size),
+            ha="center",
+            fontsize=8.5,
+            color="#922b21",
+            zorder=5,
+            weight="bold",
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#c0392b", "alpha": 0.9},
+        )
+
+
+def _bytes(value: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
 
 
 def _inbound(group: SecurityGroup) -> str:
@@ -248,7 +312,9 @@ def _center(box: _Box) -> tuple[float, float]:
     return (box.x + box.w / 2, box.y + box.h / 2)
 
 
-def _draw_subnet(ax: Axes, topo: Topology, subnet: Subnet, box: _Box) -> None:
+def _draw_subnet(
+    ax: Axes, topo: Topology, subnet: Subnet, box: _Box, anchors: dict[str, tuple[float, float]]
+) -> None:
     _box(ax, box, "subnet")
     public = any(
         r.destination == "0.0.0.0/0" and r.target.startswith("igw-")
@@ -271,6 +337,9 @@ def _draw_subnet(ax: Axes, topo: Topology, subnet: Subnet, box: _Box) -> None:
         inst = topo.instance_of(eni)
         ibox = _Box(box.x + 0.15 + i * slot_w, box.y + 0.15, slot_w - 0.15, box.h - 0.65)
         _box(ax, ibox, "instance")
+        for address in (eni.private_ip, eni.public_ip):
+            if address:
+                anchors[address] = _center(ibox)
         label = inst.name if inst and inst.name else eni.instance_id
         state = "" if inst is None or inst.state == "running" else f" ({inst.state})"
         lines = [

@@ -1,0 +1,112 @@
+"""Lab 1's connectivity story through labkit: shell over SSM, reach, peering, route tables."""
+
+from __future__ import annotations
+
+import pytest
+
+import labkit
+from labkit import checks, labs
+from labkit.errors import CheckFailed, ConfigError, LabkitError, NotFoundError
+
+
+@pytest.fixture
+def built(lab: labkit.Lab) -> labkit.Lab:
+    labs.build_lab1(lab, labkit.Lab1())
+    return lab
+
+
+def test_private_ping_fails_until_peering_and_routes_on_both_sides(built: labkit.Lab) -> None:
+    lab = built
+    two = lab.instance("Instance 2")
+    before = lab.shell("Instance 1", f"ping -c 3 -W 1 {two.private_ip}")
+    assert before.exit_code == 1
+    assert checks.ping_counts(before.stdout) == (3, 0)
+    public = lab.shell("Instance 1", f"ping -c 2 {two.public_ip}")
+    assert public.ok and checks.ping_counts(public.stdout) == (2, 2)
+
+    verdict = lab.reach("Instance 1", two.private_ip).verdict
+    table = lab.route_table("VPC 1")
+    assert not verdict.reachable and verdict.blocked_by.code == "CANNOT_ROUTE"
+    assert verdict.blocked_by.component == table.columns[0].split(":")[0]
+
+    plan = labkit.Lab1()
+    requested = plan.request_peering(lab)
+    assert requested.status == "pending-acceptance"
+    assert plan.accept_peering(lab).status == "active"
+    only_one_side = lab.shell("Instance 1", f"ping -c 1 {two.private_ip}")
+    assert not only_one_side.ok, "accepted but unrouted, the peering carries nothing"
+
+    routes = plan.peering_routes(lab)
+    assert routes == [
+        f"VPC 1: 10.2.0.0/16 → {requested.peering_id}",
+        f"VPC 2: 10.1.0.0/16 → {requested.peering_id}",
+    ]
+    after = lab.shell("Instance 1", f"ping -c 3 {two.private_ip}")
+    assert after.ok and checks.ping_counts(after.stdout) == (3, 3)
+    assert lab.reach("Instance 1", two.private_ip).verdict.reachable
+    assert ("10.2.0.0/16", requested.peering_id, "active") in lab.route_table("VPC 1").rows
+    assert "active, with a route to the other VPC on each side" in repr(
+        checks.peering_routes(lab, "02.4", "VPC 1", "VPC 2")
+    )
+
+
+def test_peering_builders_are_idempotent(built: labkit.Lab) -> None:
+    plan = labkit.Lab1()
+    first = plan.request_peering(built)
+    plan.peering_routes(built)
+    assert plan.request_peering(built).peering_id == first.peering_id
+    plan.peering_routes(built)
+    live = built.ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
+    ours = [p for p in live if {"Key": "labkit-lab", "Value": built.prefix} in p.get("Tags", [])]
+    assert len(ours) == 1
+    assert len(built.route_table("VPC 1").rows) == 3
+
+
+def test_the_ping_check_fails_with_a_hint(built: labkit.Lab) -> None:
+    two = built.instance("Instance 2")
+    with pytest.raises(CheckFailed, match=r"step 02.5 failed: Instance 1 gets no reply.*reach"):
+        checks.ping(built, "02.5", "Instance 1", "Instance 2", two.private_ip, expect=True)
+
+
+def test_shell_errors_are_one_line(built: labkit.Lab) -> None:
+    with pytest.raises(NotFoundError, match="unknown instance 'Instance 7'"):
+        built.shell("Instance 7", "hostname")
+    with pytest.raises(LabkitError, match="no command given"):
+        built.shell("Instance 1", "  ")
+    missing = built.shell("Instance 1", "traceroute 10.2.0.10")
+    assert missing.exit_code == 127 and "command not found" in missing.stderr
+    assert "(exit code 127)" in repr(missing)
+
+
+def test_accepting_without_a_request_says_what_to_do(built: labkit.Lab) -> None:
+    with pytest.raises(ConfigError, match="no peering request VPC 1 ↔ VPC 2: request it first"):
+        labkit.Lab1().accept_peering(built)
+
+
+def test_route_table_of_a_missing_vpc(lab: labkit.Lab) -> None:
+    with pytest.raises(NotFoundError, match="VPC 1 does not exist: run notebook 01 first"):
+        lab.route_table("VPC 1")
+
+
+def test_ping_counts_reads_the_summary_line() -> None:
+    text = "--- 10.2.0.10 ping statistics ---\n3 packets transmitted, 1 received, 66% packet loss"
+    assert checks.ping_counts(text) == (3, 1)
+    assert checks.ping_counts("ping: unknown host") == (0, 0)
+
+
+def test_cell_magic_needs_an_instance() -> None:
+    from labkit import magics
+
+    with pytest.raises(LabkitError, match="%%on needs an instance"):
+        magics.on("  ", "hostname")
+
+
+def test_ping_panel_lists_every_address(built: labkit.Lab) -> None:
+    from labkit.widgets import ping_panel
+
+    panel = ping_panel(built)
+    source, target = panel.children[0].children[:2]
+    assert list(source.options) == ["Instance 1", "Instance 2"]
+    labels = [label for label, _ in target.options]
+    assert "Instance 2 private 10.2.0.10" in labels
+    assert any(label.startswith("Instance 2 public ") for label in labels)
