@@ -356,3 +356,18 @@ def both_actions(result: Any, step: str) -> CheckResult:
             "group by bin(1m) and action",
         )
     return CheckResult(step, "flows per minute show ACCEPT and REJECT side by side")
+
+
+def nothing_left(lab: Lab, step: str) -> CheckResult:
+    """Nothing carrying the lab's tag is left."""
+    from labkit.aws import teardown
+
+    left = teardown.plan(lab)
+    if left:
+        kinds = ", ".join(sorted({d.kind for d in left}))
+        raise _fail(
+            step,
+            f"{len(left)} resources are left ({kinds})",
+            "run the teardown cell again; if it fails, its message names the blocker",
+        )
+    return CheckResult(step, f"nothing tagged {lab.TAG_KEY}={lab.prefix} is left")

@@ -201,6 +201,18 @@ class Lab:
 
         return background_traffic(self, flows, seed, minutes)
 
+    def teardown_plan(self) -> Table:
+        """What teardown would delete: everything carrying this lab's tag (a dry run)."""
+        from labkit.aws import teardown
+
+        return teardown.summary(teardown.plan(self))
+
+    def teardown(self) -> Table:
+        """Delete everything carrying this lab's tag; returns what was deleted."""
+        from labkit.aws import teardown
+
+        return teardown.remove(self)
+
     def vpc_ids(self) -> list[str]:
         """The ids of this lab's VPCs."""
         with self.call("listing the lab's VPCs"):

@@ -184,6 +184,10 @@ def run_all(
     on_done: Callable[[NotebookRun], None] = lambda run: None,
 ) -> RunReport:
     """Execute the notebooks in order; with the local backend, on a fresh emulator."""
+    # Absolute paths: papermill changes the working directory while a notebook runs, and
+    # the HTML of the previous one is rendered meanwhile in another thread.
+    out_dir = out_dir.resolve()
+    notebooks = [p.resolve() for p in notebooks]
     nb_out = out_dir / "notebooks"
     nb_out.mkdir(parents=True, exist_ok=True)
     report = RunReport()

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -31,34 +32,86 @@ def check_cells(path: Path) -> int:
     return sum(report.CHECK_TAG in c.get("metadata", {}).get("tags", []) for c in cells)
 
 
+@dataclass(frozen=True)
+class CliRun:
+    """`labkit run` as a user runs it (relative --out), and what it left in the folder."""
+
+    result: subprocess.CompletedProcess[str]
+    out: Path
+
+    def executed(self, path: Path) -> Path:
+        return self.out / "notebooks" / path.name
+
+
 @pytest.fixture(scope="module")
-def in_order(tmp_path_factory: pytest.TempPathFactory) -> report.RunReport:
-    out = tmp_path_factory.mktemp("run-in-order")
-    return report.run_all(NOTEBOOKS, out, {})
+def in_order(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
+    cwd = tmp_path_factory.mktemp("run-in-order")
+    result = subprocess.run(
+        [sys.executable, "-m", "labkit", "run", "--out", "build", *map(str, NOTEBOOKS)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env=dict(os.environ, LABKIT_HOME=str(cwd / "home")),
+    )
+    return CliRun(result, cwd / "build")
 
 
-def test_notebooks_run_in_order_and_every_check_passes(in_order: report.RunReport) -> None:
-    assert [r.name for r in in_order.runs] == [p.stem for p in NOTEBOOKS]
-    for path, run in zip(NOTEBOOKS, in_order.runs, strict=True):
-        assert run.ok, f"{run.name}: {run.error}"
-        assert len(run.checks) == check_cells(path), f"{run.name} printed {run.checks}"
-        assert run.checks == stored_checks(path)
+def test_notebooks_run_in_order_and_every_check_passes(in_order: CliRun) -> None:
+    assert in_order.result.returncode == 0, in_order.result.stdout + in_order.result.stderr
+    lines = in_order.result.stdout.splitlines()
+    for path in NOTEBOOKS:
+        assert any(ln.startswith(f"ok   {path.stem} (") for ln in lines), lines
+        executed = json.loads(in_order.executed(path).read_text())
+        checks, error = report.check_lines(executed)
+        assert error is None, f"{path.stem}: {error}"
+        assert len(checks) == check_cells(path), f"{path.stem} printed {checks}"
+        assert checks == stored_checks(path)
+    assert lines[-1].startswith(f"{len(NOTEBOOKS)}/{len(NOTEBOOKS)} notebooks passed")
 
 
-def test_run_writes_executed_notebooks_and_an_html_report(in_order: report.RunReport) -> None:
-    for run in in_order.runs:
-        assert run.output.exists() and run.html is not None and run.html.exists()
-    index = in_order.runs[0].output.parent.parent / "report.html"
-    page = index.read_text()
+def test_run_writes_executed_notebooks_and_an_html_report(in_order: CliRun) -> None:
+    for path in NOTEBOOKS:
+        assert in_order.executed(path).exists()
+        assert in_order.executed(path).with_suffix(".html").exists()
+    page = (in_order.out / "report.html").read_text()
     assert f"{len(NOTEBOOKS)} of {len(NOTEBOOKS)} notebooks passed" in page
-    assert all(run.name in page for run in in_order.runs)
+    assert all(path.stem in page for path in NOTEBOOKS)
 
 
-def test_no_secret_in_any_output(in_order: report.RunReport) -> None:
-    for run in in_order.runs:
-        text = run.output.read_text()
+def test_no_secret_in_any_output(in_order: CliRun) -> None:
+    for path in NOTEBOOKS:
+        text = in_order.executed(path).read_text()
         assert "AKIA" not in text and "aws_secret_access_key" not in text.lower()
         assert '"testing"' not in text  # not even the emulator's dummy credentials
+
+
+def test_a_failing_check_fails_the_run(tmp_path: Path) -> None:
+    bad = tmp_path / "01-bad-parameter.ipynb"
+    bad.write_text((REPO / "notebooks" / "01-lab1-build.ipynb").read_text())
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "labkit",
+            "run",
+            "--out",
+            "build",
+            "-p",
+            "VPC_2_CIDR",
+            "10.1.0.0/16",
+            str(bad),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, LABKIT_HOME=str(tmp_path / "home")),
+    )
+    assert result.returncode == 1
+    assert "FAIL 01-bad-parameter" in result.stdout
+    assert "VPC_2_CIDR 10.1.0.0/16 overlaps" in result.stdout or "overlaps" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("0/1 notebooks passed")
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

@@ -195,3 +195,20 @@ def test_ensure_adopts_what_notebook_01_built_with_other_parameters(lab: labkit.
 def test_ensure_rejects_an_unknown_step(lab: labkit.Lab) -> None:
     with pytest.raises(ConfigError, match="ensure='07': known steps are 01, 02"):
         labs.ensure_upto(lab, "07")
+
+
+def test_teardown_removes_everything_tagged_and_nothing_else(lab: labkit.Lab) -> None:
+    labs.ensure_upto(lab, "02")
+    other = lab.ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]  # not the lab's
+    planned = lab.teardown_plan()
+    kinds = [row[0] for row in planned.rows]
+    assert kinds.count("instance") == 2 and kinds.count("VPC") == 2
+    assert "peering connection" in kinds and "log group" in kinds and "IAM policy" in kinds
+    assert lab.teardown().rows == planned.rows
+    assert count(lab) == {"vpcs": 0, "subnets": 0, "igws": 0, "instances": 0, "flow_logs": 0,
+                          "routes": 0}
+    assert repr(checks.nothing_left(lab, "99")) == (
+        f"step 99 ok: nothing tagged labkit-lab={lab.prefix} is left"
+    )
+    assert lab.ec2.describe_vpcs(VpcIds=[other])["Vpcs"], "an untagged VPC must survive"
+    assert lab.teardown().rows == ()  # a second teardown finds nothing and fails on nothing

@@ -1,0 +1,147 @@
+"""Remove everything a lab created, found by its tag, in an order AWS accepts.
+
+Instances go first (their network interfaces hold the subnets and security groups), then
+flow logs, peering connections and the routes through them, internet gateways, subnets,
+security groups, VPCs, the log group, and the IAM role, instance profile and policy.
+Each step lists before it deletes, so ``plan`` (a dry run) and ``remove`` agree.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from labkit.display import Table
+
+if TYPE_CHECKING:
+    from labkit.lab import Lab
+
+
+@dataclass(frozen=True)
+class Doomed:
+    """One resource to delete: its kind, id and name."""
+
+    kind: str
+    resource_id: str
+    name: str
+
+
+def _name(raw: dict[str, Any]) -> str:
+    return next((t["Value"] for t in raw.get("Tags", []) if t["Key"] == "Name"), "")
+
+
+def _tagged(lab: Lab, raw: dict[str, Any]) -> bool:
+    return {"Key": lab.TAG_KEY, "Value": lab.prefix} in raw.get("Tags", [])
+
+
+def plan(lab: Lab) -> list[Doomed]:
+    """Everything the lab's tag finds, in deletion order."""
+    ec2 = lab.ec2
+    found: list[Doomed] = []
+    with lab.call("listing the lab's resources"):
+        for r in ec2.describe_instances(Filters=lab.filters())["Reservations"]:
+            for i in r["Instances"]:
+                if i["State"]["Name"] not in ("terminated", "shutting-down"):
+                    found.append(Doomed("instance", i["InstanceId"], _name(i)))
+        for f in ec2.describe_flow_logs(Filters=lab.filters())["FlowLogs"]:
+            found.append(Doomed("flow log", f["FlowLogId"], _name(f)))
+        for p in ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]:
+            # Filtered here: moto ignores this call's filters.
+            if _tagged(lab, p) and p["Status"]["Code"] not in ("deleted", "rejected", "failed"):
+                found.append(Doomed("peering connection", p["VpcPeeringConnectionId"], _name(p)))
+        for g in ec2.describe_internet_gateways(Filters=lab.filters())["InternetGateways"]:
+            found.append(Doomed("internet gateway", g["InternetGatewayId"], _name(g)))
+        for s in ec2.describe_subnets(Filters=lab.filters())["Subnets"]:
+            found.append(Doomed("subnet", s["SubnetId"], _name(s)))
+        for g in ec2.describe_security_groups(Filters=lab.filters())["SecurityGroups"]:
+            found.append(Doomed("security group", g["GroupId"], g["GroupName"]))
+        for v in ec2.describe_vpcs(Filters=lab.filters())["Vpcs"]:
+            found.append(Doomed("VPC", v["VpcId"], _name(v)))
+        for group in lab.logs.describe_log_groups()["logGroups"]:
+            tags = lab.logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*"))
+            if tags.get("tags", {}).get(lab.TAG_KEY) == lab.prefix:
+                found.append(Doomed("log group", group["logGroupName"], group["logGroupName"]))
+        for role in lab.iam.list_roles()["Roles"]:
+            if role["RoleName"].startswith(f"{lab.prefix}-"):
+                tags = lab.iam.list_role_tags(RoleName=role["RoleName"])["Tags"]
+                if {"Key": lab.TAG_KEY, "Value": lab.prefix} in tags:
+                    found.append(Doomed("IAM role", role["RoleName"], role["RoleName"]))
+        for policy in lab.iam.list_policies(Scope="Local")["Policies"]:
+            if policy["PolicyName"].startswith(f"{lab.prefix}-"):
+                found.append(Doomed("IAM policy", policy["Arn"], policy["PolicyName"]))
+    return found
+
+
+def summary(doomed: list[Doomed]) -> Table:
+    """The plan as a table."""
+    return Table.of(("kind", "id", "name"), [(d.kind, d.resource_id, d.name) for d in doomed])
+
+
+def remove(lab: Lab) -> Table:
+    """Delete everything :func:`plan` finds; returns what was deleted."""
+    doomed = plan(lab)
+    instances = [d.resource_id for d in doomed if d.kind == "instance"]
+    if instances:
+        with lab.call("terminating the lab's instances"):
+            lab.ec2.terminate_instances(InstanceIds=instances)
+            _wait_terminated(lab, instances)
+    for item in doomed:
+        if item.kind != "instance":
+            with lab.call(f"deleting {item.kind} {item.name or item.resource_id}"):
+                _DELETE[item.kind](lab, item.resource_id)
+    return summary(doomed)
+
+
+def _wait_terminated(lab: Lab, ids: list[str], timeout_s: float = 600) -> None:
+    started = time.monotonic()
+    while True:
+        raw = lab.ec2.describe_instances(InstanceIds=ids)["Reservations"]
+        states = {i["State"]["Name"] for r in raw for i in r["Instances"]}
+        if states <= {"terminated"} or time.monotonic() - started > timeout_s:
+            return
+        print(f"waiting for {len(ids)} instances to terminate… {time.monotonic() - started:.0f} s")
+        time.sleep(5 if lab.endpoint_url is None else 0.1)
+
+
+def _peering(lab: Lab, pcx: str) -> None:
+    for table in lab.ec2.describe_route_tables()["RouteTables"]:
+        for route in table["Routes"]:
+            if route.get("VpcPeeringConnectionId") == pcx and route.get("DestinationCidrBlock"):
+                lab.ec2.delete_route(
+                    RouteTableId=table["RouteTableId"],
+                    DestinationCidrBlock=route["DestinationCidrBlock"],
+                )
+    lab.ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+
+
+def _igw(lab: Lab, igw: str) -> None:
+    raw = lab.ec2.describe_internet_gateways(InternetGatewayIds=[igw])["InternetGateways"][0]
+    for attachment in raw.get("Attachments", []):
+        lab.ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=attachment["VpcId"])
+    lab.ec2.delete_internet_gateway(InternetGatewayId=igw)
+
+
+def _role(lab: Lab, name: str) -> None:
+    iam = lab.iam
+    for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
+    for profile in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]:
+        iam.remove_role_from_instance_profile(
+            InstanceProfileName=profile["InstanceProfileName"], RoleName=name
+        )
+        iam.delete_instance_profile(InstanceProfileName=profile["InstanceProfileName"])
+    iam.delete_role(RoleName=name)
+
+
+_DELETE = {
+    "flow log": lambda lab, i: lab.ec2.delete_flow_logs(FlowLogIds=[i]),
+    "peering connection": _peering,
+    "internet gateway": _igw,
+    "subnet": lambda lab, i: lab.ec2.delete_subnet(SubnetId=i),
+    "security group": lambda lab, i: lab.ec2.delete_security_group(GroupId=i),
+    "VPC": lambda lab, i: lab.ec2.delete_vpc(VpcId=i),
+    "log group": lambda lab, i: lab.logs.delete_log_group(logGroupName=i),
+    "IAM role": _role,
+    "IAM policy": lambda lab, i: lab.iam.delete_policy(PolicyArn=i),
+}
