@@ -20,8 +20,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/labkit run --out build
 
-## test: the whole test suite (unit, emulator, notebooks with papermill and nbval)
+## test: lint and types, then the whole test suite (unit, emulator, notebooks, nbval)
 test: $(STAMP)
+	$(BIN)/ruff check labkit tests benchmarks
+	$(BIN)/mypy labkit
 	$(BIN)/python -m pytest
 
 ## lab: open JupyterLab on the notebooks

@@ -8,7 +8,7 @@ when they do, and any notebook can run alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from labkit import validate
 from labkit.aws import compute, flowlogs, network, peering
@@ -55,7 +55,7 @@ class Lab1:
     @classmethod
     def from_lab(cls, lab: Lab) -> Lab1:
         """The plan the lab was built with: existing VPCs' blocks, defaults for the rest."""
-        found: dict[str, str] = {}
+        found: dict[str, Any] = {}
         for side in (1, 2):
             vpc = network.find_vpc(lab, f"VPC {side}")
             if vpc is None:

@@ -23,6 +23,7 @@ from labkit.netsim.model import (
     Topology,
     Vpc,
 )
+from labkit.plots.traffic import human_bytes
 
 COL_W, COL_GAP = 5.6, 1.6  # width of a VPC column and the gap between columns
 SUBNET_H, TABLE_H, HEAD_H = 2.3, 1.25, 0.9  # heights inside a VPC
@@ -272,7 +273,7 @@ def _draw_traffic(
         mid = ((a[0] + b[0]) / 2, (y_low + y_high) / 2 if y_high - y_low > 1 else y_low - 0.9)
         ax.text(
             *mid,
-            _bytes(size),
+            human_bytes(size),
             ha="center",
             fontsize=8.5,
             color="#922b21",
@@ -280,14 +281,6 @@ def _draw_traffic(
             weight="bold",
             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#c0392b", "alpha": 0.9},
         )
-
-
-def _bytes(value: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"
 
 
 def _inbound(group: SecurityGroup) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 
 ACTION_COLORS = {"ACCEPT": "#2e8b57", "REJECT": "#c0392b"}
@@ -19,8 +20,11 @@ ACTION_COLORS = {"ACCEPT": "#2e8b57", "REJECT": "#c0392b"}
 class Rows(Protocol):
     """Anything with ordered column names and rows of dicts."""
 
-    columns: Sequence[str]
-    rows: Sequence[Mapping[str, Any]]
+    @property
+    def columns(self) -> Sequence[str]: ...
+
+    @property
+    def rows(self) -> Sequence[Mapping[str, Any]]: ...
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (9, 4.5)) -> Axes:
@@ -31,7 +35,8 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (9, 4.5)) -> Axes:
     return plt.subplots(figsize=size)[1]
 
 
-def _human_bytes(value: float) -> str:
+def human_bytes(value: float) -> str:
+    """Bytes for people: 840 B, 2.0 kB, 1.2 MB (powers of 1000, as AWS's consoles show)."""
     for unit in ("B", "kB", "MB", "GB"):
         if abs(value) < 1000:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
@@ -74,7 +79,7 @@ def top_talkers(
     bars = ax.barh(range(len(rows)), values, color="#3b6fd8")
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     for bar, v in zip(bars, values, strict=True):
-        text = _human_bytes(v) if "byte" in column.lower() else f"{v:,.0f}"
+        text = human_bytes(v) if "byte" in column.lower() else f"{v:,.0f}"
         ax.text(
             bar.get_width(),
             bar.get_y() + bar.get_height() / 2,
@@ -121,7 +126,7 @@ def actions_over_time(
     for action in sorted(series, key=lambda a: (a != "ACCEPT", a)):
         heights = [series[action].get(t, 0.0) for t in bins]
         ax.bar(
-            bins,
+            mdates.date2num(bins),
             heights,
             width=width / 86400 * 0.85,
             bottom=bottom,
@@ -133,9 +138,8 @@ def actions_over_time(
     ax.set_title(f"{value} per {int(width)} s, by action")
     ax.legend(frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    from matplotlib.dates import DateFormatter
-
-    ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))
+    ax.xaxis_date()
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
     ax.set_xlabel("time (UTC)" if bins and bins[0].tzinfo else "time")
     return ax
 
