@@ -89,10 +89,11 @@ def flow_log(lab: Lab, step: str, plan: Lab1) -> CheckResult:
             Filters=[{"Name": "resource-id", "Values": [vpc["VpcId"]]}]
         )["FlowLogs"]
         role = lab.iam.get_role(RoleName=plan.role_name(lab))["Role"]
-    logs = [f for f in found if f.get("LogGroupName") == plan.log_group_name]
+    group = plan.group_name(lab)
+    logs = [f for f in found if f.get("LogGroupName") == group]
     if not logs:
         raise _fail(
-            step, f"VPC 1 has no flow log into {plan.log_group_name}", "create the flow log"
+            step, f"VPC 1 has no flow log into {group}", "create the flow log"
         )
     trust: Any = role["AssumeRolePolicyDocument"]
     trust = json.loads(trust) if isinstance(trust, str) else trust
@@ -107,7 +108,7 @@ def flow_log(lab: Lab, step: str, plan: Lab1) -> CheckResult:
     return CheckResult(
         step,
         f"VPC 1 flow log ({log['TrafficType']} traffic, {log.get('MaxAggregationInterval')} s) "
-        f"→ {plan.log_group_name}, via a role only {flowlogs.FLOW_LOGS_SERVICE} can assume",
+        f"→ {group}, via a role only {flowlogs.FLOW_LOGS_SERVICE} can assume",
     )
 
 

@@ -148,10 +148,16 @@ class Lab:
         -------
         A report with the verdict, the blocking component and its code, and the hops.
         """
+        from labkit.aws.compute import list_instances
         from labkit.display import ReachReport
         from labkit.netsim.reach import reach
 
-        verdict = reach(self.topology(), source, destination, protocol, port)
+        # Names are this lab's instances: another lab in the account may use the same ones.
+        known = {i.name: i.instance_id for i in list_instances(self)}
+        verdict = reach(
+            self.topology(), known.get(source, source), known.get(destination, destination),
+            protocol, port,
+        )
         label = protocol.upper() + (f" port {port}" if port is not None else "")
         return ReachReport(source, destination, label, verdict)
 
@@ -200,6 +206,17 @@ class Lab:
         from labkit.analysis import background_traffic
 
         return background_traffic(self, flows, seed, minutes)
+
+    def flow_log_group(self) -> str:
+        """The log group that VPC 1's flow log writes to (built by notebook 01)."""
+        from labkit.aws.flowlogs import find_log_group
+        from labkit.aws.network import find_vpc
+
+        vpc = find_vpc(self, "VPC 1")
+        group = find_log_group(self, vpc["VpcId"]) if vpc else None
+        if group is None:
+            raise NotFoundError("VPC 1 has no flow log yet: run notebook 01 first")
+        return group
 
     def teardown_plan(self) -> Table:
         """What teardown would delete: everything carrying this lab's tag (a dry run)."""

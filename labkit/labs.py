@@ -29,7 +29,7 @@ class Lab1:
     subnet_1_cidr: str = "10.1.0.0/24"
     vpc_2_cidr: str = "10.2.0.0/16"
     subnet_2_cidr: str = "10.2.0.0/24"
-    log_group_name: str = "lab-vpc-flow-logs"
+    log_group_name: str = ""  # empty: "<prefix>-vpc-flow-logs", one per lab
     traffic_type: str = "ALL"
     aggregation_s: int = 60
 
@@ -49,8 +49,8 @@ class Lab1:
             )
         if self.aggregation_s not in flowlogs.AGGREGATION_INTERVALS:
             raise ConfigError(f"AGGREGATION_S {self.aggregation_s} must be 60 or 600 seconds")
-        if not self.log_group_name or len(self.log_group_name) > 512:
-            raise ConfigError("LOG_GROUP must be 1 to 512 characters")
+        if len(self.log_group_name) > 512:
+            raise ConfigError("LOG_GROUP must be at most 512 characters")
 
     @classmethod
     def from_lab(cls, lab: Lab) -> Lab1:
@@ -67,6 +67,10 @@ class Lab1:
                 )["Subnets"]
             if subnets:
                 found[f"subnet_{side}_cidr"] = subnets[0]["CidrBlock"]
+            if side == 1:
+                group = flowlogs.find_log_group(lab, vpc["VpcId"])
+                if group:
+                    found["log_group_name"] = group
         return cls(**found)
 
     def networks(self) -> list[tuple[str, str, str, str]]:
@@ -85,9 +89,13 @@ class Lab1:
         """Launch Instance ``side`` in VPC ``side``'s public subnet (the VPC must exist)."""
         return compute.ensure_instance(lab, self.networks()[side - 1][3], self.network(lab, side))
 
+    def group_name(self, lab: Lab) -> str:
+        """The log group's name: LOG_GROUP, or "<prefix>-vpc-flow-logs" so labs never share."""
+        return self.log_group_name or f"{lab.prefix}-vpc-flow-logs"
+
     def log_group(self, lab: Lab) -> str:
         """Create the CloudWatch Logs group the flow log publishes to."""
-        return flowlogs.ensure_log_group(lab, self.log_group_name)
+        return flowlogs.ensure_log_group(lab, self.group_name(lab))
 
     def flow_log_policy(self, lab: Lab) -> str:
         """Create the IAM policy with the five logs permissions; returns its ARN."""
@@ -125,7 +133,7 @@ class Lab1:
                 ("01", "EC2 instance", instance, f"in {subnet}, with a public IP"),
             ]
         rows += [
-            ("01", "log group", self.log_group_name, "CloudWatch Logs"),
+            ("01", "log group", self.log_group_name or "<PREFIX>-vpc-flow-logs", "CloudWatch Logs"),
             ("01", "IAM policy + role", "flow-logs role", "trusted by vpc-flow-logs.amazonaws.com"),
             ("01", "flow log", "on VPC 1", f"{self.traffic_type} traffic, {self.aggregation_s} s"),
             ("02", "peering connection", "VPC 1 ↔ VPC 2", "plus a route on each side"),
@@ -150,7 +158,7 @@ def build_flow_log(lab: Lab, plan: Lab1) -> flowlogs.FlowLog:
     return flowlogs.ensure_flow_log(
         lab,
         net["VpcId"],
-        plan.log_group_name,
+        plan.group_name(lab),
         plan.flow_log_role(lab),
         plan.traffic_type,
         plan.aggregation_s,

@@ -41,6 +41,14 @@ class FlowLog:
     status: str
 
 
+def find_log_group(lab: Lab, vpc_id: str) -> str | None:
+    """The log group of the VPC's flow log into CloudWatch Logs, or None."""
+    with lab.call("looking up the flow log"):
+        found = lab.ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])
+    groups = [f["LogGroupName"] for f in found["FlowLogs"] if f.get("LogGroupName")]
+    return groups[0] if groups else None
+
+
 def policy_document() -> dict[str, Any]:
     """The IAM policy that lets flow logs write to CloudWatch Logs."""
     return {
@@ -66,8 +74,8 @@ def trust_policy() -> dict[str, Any]:
 def ensure_log_group(lab: Lab, name: str) -> str:
     """The CloudWatch Logs group ``name``; returns its name."""
     with lab.call(f"creating log group {name}"):
-        groups = lab.logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
-        if not any(g["logGroupName"] == name for g in groups):
+        pages = lab.logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=name)
+        if not any(g["logGroupName"] == name for page in pages for g in page["logGroups"]):
             lab.logs.create_log_group(logGroupName=name, tags={lab.TAG_KEY: lab.prefix})
     return name
 

@@ -30,10 +30,14 @@ def logs_client(*, region: str | None = None, endpoint_url: str | None = None) -
 
     session = boto3.Session(region_name=region)
     if endpoint_url and session.get_credentials() is None:
-        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                region_name=region or "us-east-1")
-    return session.client("logs", endpoint_url=endpoint_url,
-                          region_name=region or session.region_name or "us-east-1")
+        session = boto3.Session(
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name=region or "us-east-1",
+        )
+    return session.client(
+        "logs", endpoint_url=endpoint_url, region_name=region or session.region_name or "us-east-1"
+    )
 
 
 def _seconds(value: datetime | int | float) -> int:
@@ -80,8 +84,12 @@ def run_insights_query(
 
     groups = [log_groups] if isinstance(log_groups, str) else list(log_groups)
     key = "logGroupIdentifiers" if any(g.startswith("arn:") for g in groups) else "logGroupNames"
-    params: dict[str, Any] = {key: groups, "startTime": _seconds(start),
-                              "endTime": _seconds(end), "queryString": query}
+    params: dict[str, Any] = {
+        key: groups,
+        "startTime": _seconds(start),
+        "endTime": _seconds(end),
+        "queryString": query,
+    }
     if limit is not None:
         params["limit"] = limit
     began = time.monotonic()
@@ -97,8 +105,10 @@ def run_insights_query(
                 on_progress(status, elapsed)
             if elapsed > timeout_seconds:
                 logs_client.stop_query(queryId=query_id)
-                raise InsightsQueryFailed(f"the query did not finish in {timeout_seconds:.0f}s "
-                                          "and was stopped; narrow the time range")
+                raise InsightsQueryFailed(
+                    f"the query did not finish in {timeout_seconds:.0f}s "
+                    "and was stopped; narrow the time range"
+                )
             time.sleep(poll_seconds)
     except ClientError as err:
         error = err.response.get("Error", {})
@@ -109,7 +119,10 @@ def run_insights_query(
     if status != "Complete":
         raise InsightsQueryFailed(f"the query ended with status {status}")
     return [
-        {cell["field"]: typed_value(cell["field"], cell.get("value"))
-         for cell in row if cell["field"] != "@ptr"}
+        {
+            cell["field"]: typed_value(cell["field"], cell.get("value"))
+            for cell in row
+            if cell["field"] != "@ptr"
+        }
         for row in answer.get("results", [])
     ]

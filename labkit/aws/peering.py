@@ -42,13 +42,15 @@ def _vpc(lab: Lab, name: str) -> dict[str, Any]:
 def find_peering(lab: Lab, name: str) -> dict[str, Any] | None:
     """The lab's live peering connection with this Name tag, or None."""
     with lab.call(f"looking up the peering connection {name}"):
-        found = lab.ec2.describe_vpc_peering_connections(
+        pages = lab.ec2.get_paginator("describe_vpc_peering_connections").paginate(
             Filters=lab.filters(name) + [{"Name": "status-code", "Values": LIVE}]
-        )["VpcPeeringConnections"]
+        )
+        found = [p for page in pages for p in page["VpcPeeringConnections"]]
     # The filters again, here: moto ignores them for this call (AWS honours them).
     want = {(t["Key"], t["Value"]) for t in lab.tags(name)}
     found = [
-        p for p in found
+        p
+        for p in found
         if want <= {(t["Key"], t["Value"]) for t in p.get("Tags", [])}
         and p["Status"]["Code"] in LIVE
     ]

@@ -40,13 +40,15 @@ def plan(lab: Lab) -> list[Doomed]:
     ec2 = lab.ec2
     found: list[Doomed] = []
     with lab.call("listing the lab's resources"):
-        for r in ec2.describe_instances(Filters=lab.filters())["Reservations"]:
+        pages = ec2.get_paginator("describe_instances").paginate(Filters=lab.filters())
+        for r in (r for page in pages for r in page["Reservations"]):
             for i in r["Instances"]:
                 if i["State"]["Name"] not in ("terminated", "shutting-down"):
                     found.append(Doomed("instance", i["InstanceId"], _name(i)))
         for f in ec2.describe_flow_logs(Filters=lab.filters())["FlowLogs"]:
             found.append(Doomed("flow log", f["FlowLogId"], _name(f)))
-        for p in ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]:
+        pages = ec2.get_paginator("describe_vpc_peering_connections").paginate()
+        for p in (p for page in pages for p in page["VpcPeeringConnections"]):
             # Filtered here: moto ignores this call's filters.
             if _tagged(lab, p) and p["Status"]["Code"] not in ("deleted", "rejected", "failed"):
                 found.append(Doomed("peering connection", p["VpcPeeringConnectionId"], _name(p)))
@@ -58,16 +60,19 @@ def plan(lab: Lab) -> list[Doomed]:
             found.append(Doomed("security group", g["GroupId"], g["GroupName"]))
         for v in ec2.describe_vpcs(Filters=lab.filters())["Vpcs"]:
             found.append(Doomed("VPC", v["VpcId"], _name(v)))
-        for group in lab.logs.describe_log_groups()["logGroups"]:
+        groups = lab.logs.get_paginator("describe_log_groups").paginate()
+        for group in (g for page in groups for g in page["logGroups"]):
             tags = lab.logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*"))
             if tags.get("tags", {}).get(lab.TAG_KEY) == lab.prefix:
                 found.append(Doomed("log group", group["logGroupName"], group["logGroupName"]))
-        for role in lab.iam.list_roles()["Roles"]:
+        roles = lab.iam.get_paginator("list_roles").paginate()
+        for role in (r for page in roles for r in page["Roles"]):
             if role["RoleName"].startswith(f"{lab.prefix}-"):
                 tags = lab.iam.list_role_tags(RoleName=role["RoleName"])["Tags"]
                 if {"Key": lab.TAG_KEY, "Value": lab.prefix} in tags:
                     found.append(Doomed("IAM role", role["RoleName"], role["RoleName"]))
-        for policy in lab.iam.list_policies(Scope="Local")["Policies"]:
+        policies = lab.iam.get_paginator("list_policies").paginate(Scope="Local")
+        for policy in (p for page in policies for p in page["Policies"]):
             if policy["PolicyName"].startswith(f"{lab.prefix}-"):
                 found.append(Doomed("IAM policy", policy["Arn"], policy["PolicyName"]))
     return found
