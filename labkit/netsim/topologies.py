@@ -244,11 +244,14 @@ def public_vpc(b: Builder, n: int, name_prefix: str = "") -> dict[str, str]:
     }
 
 
-def two_vpcs(peered: bool = False, flow_log: bool = True) -> tuple[Topology, dict[str, str]]:
-    """Lab 1: VPC 1 (10.1/16) and VPC 2 (10.2/16), each public with one instance.
+def lab1_builder(
+    peered: bool = False, flow_log: bool = True
+) -> tuple[Builder, dict[str, str]]:
+    """Lab 1 in a builder, so a caller can change or add things before ``build()``.
 
-    Returns the topology and the ids by role (``vpc1``, ``rtb2``, ``instance1``, ``pcx``…).
-    With ``peered``, an active peering and routes to the other VPC on both sides.
+    VPC 1 (10.1/16) and VPC 2 (10.2/16), each public with one instance; ids by role
+    (``vpc1``, ``rtb2``, ``instance1``, ``pcx``…). With ``peered``, an active peering and
+    routes to the other VPC on both sides.
     """
     b = Builder()
     ids: dict[str, str] = {}
@@ -260,19 +263,18 @@ def two_vpcs(peered: bool = False, flow_log: bool = True) -> tuple[Topology, dic
         ids["pcx"] = b.peering(ids["vpc1"], ids["vpc2"])
         b.add_route(ids["rtb1"], "10.2.0.0/16", ids["pcx"])
         b.add_route(ids["rtb2"], "10.1.0.0/16", ids["pcx"])
+    return b, ids
+
+
+def two_vpcs(peered: bool = False, flow_log: bool = True) -> tuple[Topology, dict[str, str]]:
+    """Lab 1 built: see :func:`lab1_builder`."""
+    b, ids = lab1_builder(peered, flow_log)
     return b.build(), ids
 
 
 def scaled(extra_vpcs: int, peered: bool = True) -> tuple[Topology, dict[str, str]]:
     """Lab 1 plus ``extra_vpcs`` unrelated public VPCs (10.3/16 …), for benchmarks."""
-    b = Builder()
-    ids: dict[str, str] = {}
-    for n in (1, 2):
-        ids.update({f"{k}{n}": v for k, v in public_vpc(b, n).items()})
-    if peered:
-        ids["pcx"] = b.peering(ids["vpc1"], ids["vpc2"])
-        b.add_route(ids["rtb1"], "10.2.0.0/16", ids["pcx"])
-        b.add_route(ids["rtb2"], "10.1.0.0/16", ids["pcx"])
+    b, ids = lab1_builder(peered, flow_log=False)
     for n in range(3, 3 + extra_vpcs):
         public_vpc(b, n, name_prefix="Other ")
     return b.build(), ids

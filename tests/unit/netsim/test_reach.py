@@ -10,22 +10,14 @@ import pytest
 from labkit.errors import LabkitError
 from labkit.netsim import codes, reach
 from labkit.netsim.model import NaclRule, Route, RouteTable, SgRule, Topology
-from labkit.netsim.topologies import Builder, allow_group, allow_tcp, public_vpc
+from labkit.netsim.topologies import Builder, allow_group, allow_tcp, lab1_builder, public_vpc
 
 Lab = tuple[Builder, dict[str, str]]
 
 
 def lab1(peered: bool = False, **kwargs: object) -> Lab:
     """Lab 1 topology in a builder, so a scenario can change one thing before building."""
-    b = Builder()
-    ids: dict[str, str] = {}
-    for n in (1, 2):
-        ids.update({f"{k}{n}": v for k, v in public_vpc(b, n).items()})
-    if peered:
-        ids["pcx"] = b.peering(ids["vpc1"], ids["vpc2"])
-        b.add_route(ids["rtb1"], "10.2.0.0/16", ids["pcx"])
-        b.add_route(ids["rtb2"], "10.1.0.0/16", ids["pcx"])
-    return b, ids
+    return lab1_builder(peered, flow_log=False)
 
 
 def set_routes(b: Builder, rtb_id: str, routes: list[Route]) -> None:
