@@ -14,6 +14,15 @@ Choices where AWS is silent: without ``sort``, event rows come newest first (@ti
 desc, as ``dedup``'s doc says) and ``stats`` rows in ascending group order; missing
 values sort last both ways; with no ``fields``/``display``/``stats`` the output is
 ``@timestamp, @message`` (the console's default query).
+
+Counting in the answering pass (``count_in_pass``): a source that is expensive to scan
+twice (a log file with no cache yet) gets the matched and scanned counts as two hidden
+columns of the answer, so one scan answers and counts. This works for queries whose first
+``stats`` comes before any ``limit``/``dedup`` and is their only ``stats``
+(:func:`counts_in_pass`). The ``stats`` stage counts its input rows per group; a window
+sums them. A ``filter`` before it does not drop rows: it clears a keep flag, every field
+of a dropped row is blanked before ``stats``, and ``stats`` groups by the flag, so dropped
+rows land in one cheap group that counts as scanned and is then removed.
 """
 
 from __future__ import annotations
@@ -41,14 +50,33 @@ class Plan:
     scanned_sql: str
     columns: tuple[str, ...]
     kinds: tuple[Kind, ...]
+    counted: int = 0  # trailing hidden columns: 1 = matched (= scanned), 2 = matched, scanned
+
+
+_MATCHED, _SCANNED, _KEEP, _ROWS = '"__matched"', '"__scanned"', '"__keep"', '"__rows"'
+
+
+def counts_in_pass(query: ast.Query) -> bool:
+    """True if the plan can count matched and scanned records while answering (see above)."""
+    stats = [(i, c) for i, c in enumerate(query.commands) if isinstance(c, ast.Stats)]
+    if len(stats) != 1:
+        return False
+    index, command = stats[0]
+    before = query.commands[:index]
+    if any(isinstance(c, ast.Limit | ast.Dedup) for c in before):
+        return False
+    return bool(command.by) or not any(isinstance(c, ast.Filter) for c in before)
 
 
 class Planner:
     """Builds a :class:`Plan` command by command."""
 
     def __init__(self, query: ast.Query, source: Prepared, *, time_range: str | None = None,
-                 limit: int | None = None) -> None:
+                 limit: int | None = None, count_in_pass: bool = False) -> None:
         self.query = query
+        self.count_in_pass = count_in_pass and counts_in_pass(query)
+        self.keep: list[str] = []  # keep flags of the filters before stats (count_in_pass)
+        self.counted: list[str] = []  # hidden count columns carried to the final SELECT
         self.ctes: list[tuple[str, str]] = []
         self.counter = 0
         self.scope: dict[str, Typed] = {}
@@ -111,13 +139,15 @@ class Planner:
             value = to_str(typed) if typed.kind is Kind.TIME else typed.sql
             select.append(f"{value} AS {quote_ident(name)}")
             kinds.append(Kind.STR if typed.kind is Kind.TIME else typed.kind)
+        select += self.counted
         order = f" ORDER BY {', '.join(self.ordering)}" if self.ordering else ""
         with_sql = "WITH " + ",\n     ".join(f"{n} AS ({sql})" for n, sql in self.ctes)
         sql = (f"{with_sql}\nSELECT {', '.join(select) or 'NULL'} FROM {self.stage}{order} "
                f"LIMIT {self.limit}")
-        return Plan(sql, f"{with_sql}\nSELECT count(*) FROM {self.matched_stage}",
+        kept = f" WHERE {_KEEP}" if self.keep else ""  # the blanked rows are not matched
+        return Plan(sql, f"{with_sql}\nSELECT count(*) FROM {self.matched_stage}{kept}",
                     f"{with_sql}\nSELECT count(*) FROM {self.scanned_stage}",
-                    tuple(names), tuple(kinds))
+                    tuple(names), tuple(kinds), len(self.counted))
 
     def _display_names(self) -> list[str]:
         if self.display_override is not None:
@@ -149,6 +179,11 @@ class Planner:
 
     def _filter(self, command: ast.Filter) -> None:
         condition = self._exprs().condition(command.condition)
+        if self.count_in_pass and self.matched_stage is None:  # keep the row, clear a flag
+            flag = f'"__keep{len(self.keep)}"'
+            self._with_columns([(f"coalesce(({condition}), false)", flag)])
+            self.keep.append(flag)
+            return
         self.stage = self._add(f"SELECT * FROM {self.stage} WHERE {condition}")
 
     def _parse(self, command: ast.Parse) -> None:
@@ -175,6 +210,13 @@ class Planner:
         self._with_columns(columns)
 
     def _stats(self, command: ast.Stats) -> None:
+        counting = self.count_in_pass and self.matched_stage is None
+        if counting and self.keep:  # blank every field of a dropped row (see the docstring)
+            keep = " AND ".join(self.keep)
+            cols = sorted({t.sql for t in self.scope.values()})
+            blanked = ", ".join(f"CASE WHEN {keep} THEN {c} END AS {c}" for c in cols)
+            self.stage = self._add(f"SELECT * REPLACE ({blanked}), {keep} AS {_KEEP} "
+                                   f"FROM {self.stage}")
         self._mark_matched()
         exprs = self._exprs()
         keys = [(item.name, exprs.compile(item.expr)) for item in command.by]
@@ -187,14 +229,34 @@ class Planner:
             scope[name] = Typed(col, typed.kind)
             if position <= len(keys):
                 group.append(str(position))
+        if counting:
+            select.append(f"count(*) AS {_ROWS}")
+            if self.keep:
+                select.append(_KEEP)
+                group.append(str(len(select)))
         group_sql = f" GROUP BY {', '.join(group)}" if group else ""
         self.stage = self._add(f"SELECT {', '.join(select)} FROM {self.stage}{group_sql}")
+        if counting:
+            self._count_groups()
         self.scope = scope
         self.stats_output = list(dict.fromkeys(name for name, _ in keys + aggs))
         self.fields_display = None
         self.display_override = None
         self.tiebreak = []
         self.ordering = [f"{scope[name].sql} ASC NULLS LAST" for name, _ in keys]
+
+    def _count_groups(self) -> None:
+        """Sum the per-group row counts into the hidden matched (and scanned) columns."""
+        if not self.keep:
+            self.stage = self._add(f"SELECT * EXCLUDE ({_ROWS}), sum({_ROWS}) OVER () "
+                                   f"AS {_MATCHED} FROM {self.stage}")
+            self.counted = [_MATCHED]
+            return
+        matched = f"sum(CASE WHEN {_KEEP} THEN {_ROWS} ELSE 0 END) OVER ()"
+        self.stage = self._add(
+            f"SELECT * EXCLUDE ({_ROWS}, {_KEEP}), {matched} AS {_MATCHED}, "
+            f"sum({_ROWS}) OVER () AS {_SCANNED} FROM {self.stage} QUALIFY {_KEEP}")
+        self.counted = [_MATCHED, _SCANNED]
 
     def _sort(self, command: ast.Sort) -> None:
         terms, columns = [], []
@@ -228,9 +290,10 @@ class Planner:
 
 
 def plan(query: ast.Query, source: Prepared, *, time_range: str | None = None,
-         limit: int | None = None) -> Plan:
+         limit: int | None = None, count_in_pass: bool = False) -> Plan:
     """The SQL plan of a checked query over a prepared source."""
-    return Planner(query, source, time_range=time_range, limit=limit).plan()
+    return Planner(query, source, time_range=time_range, limit=limit,
+                   count_in_pass=count_in_pass).plan()
 
 
 _TIME_FUNCTIONS = {"bin", "earliest", "latest"}

@@ -13,7 +13,7 @@ import duckdb
 from labkit.insights import aggregates as _aggregates  # noqa: F401  (registers aggregates)
 from labkit.insights import ast
 from labkit.insights.checks import check
-from labkit.insights.compiler import Plan, needed_fields, plan, time_range_sql
+from labkit.insights.compiler import Plan, counts_in_pass, needed_fields, plan, time_range_sql
 from labkit.insights.errors import QueryError, SourceError
 from labkit.insights.functions import SQL_SETUP, UDFS
 from labkit.insights.parser import parse
@@ -57,15 +57,27 @@ def compile(query: str) -> ast.Query:  # noqa: A001  (the jmespath-style public 
     return parsed
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory DuckDB connection with the engine's macros and UDFs."""
+def connect(sql: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB connection with the engine's macros and UDFs.
+
+    Given the SQL to run, only the UDFs it calls are created: creating the first Python
+    UDF imports numpy, which costs more than a small query.
+    """
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
     for statement in SQL_SETUP:
         con.execute(statement)
-    for name, fn, params, returns in UDFS:
-        con.create_function(name, fn, params, returns)  # type: ignore[arg-type]
+    add_udfs(con, sql)
     return con
+
+
+def add_udfs(con: duckdb.DuckDBPyConnection, sql: str | None = None) -> None:
+    """Create the Python UDFs that ``sql`` calls (all of them when ``sql`` is None)."""
+    wanted = [udf for udf in UDFS if sql is None or udf[0] in sql]
+    if wanted:
+        con.execute("SELECT 1").fetchall()  # finish any open result: DuckDB requires it here
+    for name, fn, params, returns in wanted:
+        con.create_function(name, fn, params, returns)  # type: ignore[arg-type]
 
 
 def _epoch_ms(value: TimeLike) -> int | None:
@@ -79,15 +91,18 @@ def _epoch_ms(value: TimeLike) -> int | None:
 
 
 def _plan(query: str | ast.Query, source: Source, con: duckdb.DuckDBPyConnection, *,
-          start: TimeLike, end: TimeLike, limit: int | None,
-          materialize: bool) -> tuple[ast.Query, Plan, Any]:
+          start: TimeLike, end: TimeLike, limit: int | None, materialize: bool,
+          statistics: bool = True) -> tuple[ast.Query, Plan, Any]:
     parsed = compile(query) if isinstance(query, str) else query
     needed = needed_fields(parsed)
     if start is not None or end is not None:
         needed |= {"@timestamp"}
-    prepared = source.prepare(con, needed, materialize=materialize)
+    one_pass = not statistics or counts_in_pass(parsed)
+    prepared = source.prepare(con, needed, materialize=materialize, one_pass=one_pass)
     time_range = time_range_sql(prepared.fields, _epoch_ms(start), _epoch_ms(end))
-    return parsed, plan(parsed, prepared, time_range=time_range, limit=limit), prepared
+    the_plan = plan(parsed, prepared, time_range=time_range, limit=limit,
+                    count_in_pass=prepared.single_pass and statistics)
+    return parsed, the_plan, prepared
 
 
 def explain(query: str | ast.Query, source: Source, *, start: TimeLike = None,
@@ -119,14 +134,19 @@ def run(query: str | ast.Query, source: Source, *, start: TimeLike = None, end: 
     -------
     A :class:`Result`: columns, rows and statistics.
     """
-    con = connect()
+    con = connect(sql="")
     try:
         parsed, the_plan, prepared = _plan(query, source, con, start=start, end=end,
-                                           limit=limit, materialize=True)
+                                           limit=limit, materialize=True, statistics=statistics)
+        add_udfs(con, the_plan.sql)
         try:
             rows = con.execute(the_plan.sql).fetchall()
             matched = scanned = 0
-            if statistics:
+            counted = the_plan.counted
+            if counted and rows:  # counted in the answering pass: the last columns of a row
+                matched, scanned = int(rows[0][-counted]), int(rows[0][-1])
+            rows = [row[:len(row) - counted] for row in rows]
+            if statistics and not (counted and rows):
                 matched = _count(con, the_plan.matched_sql)
                 ranged = start is not None or end is not None
                 scanned = (prepared.records if prepared.records is not None and not ranged
@@ -135,6 +155,8 @@ def run(query: str | ast.Query, source: Source, *, start: TimeLike = None, end: 
             raise _runtime_error(err, parsed) from None
     finally:
         con.close()
+    if prepared.after is not None:
+        prepared.after()  # e.g. start building the file cache, now the answer is ready
     total = prepared.records
     size = prepared.bytes
     if statistics and total and scanned != total:

@@ -2,28 +2,27 @@
 
 Design: DuckDB reads the files itself (``read_csv`` with a space delimiter for flow logs,
 one whole-line column otherwise); Python only peeks at the first line to pick the format
-and to skip an S3 header line. Parsed columns are cached as Parquet under a cache
-directory, keyed by path, size, mtime and format. Each cache entry is a *column group*:
-the columns one query needed. A query whose columns a group already holds reads that
-Parquet file and never touches the text again; otherwise the text is read once, the
-needed columns are written as a new group, and the query runs on it. Writing only the
-needed columns keeps a cold run close to one plain DuckDB scan of the text.
+and to skip an S3 header line. Parsed columns are cached as Parquet column groups
+(:mod:`labkit.insights.cache`). A query whose columns a group holds reads that. Otherwise:
+
+- a flow-log query that can count its statistics while answering, on files with at least
+  ``INLINE_BUILD_BYTES`` of text, is answered straight from the text in one scan, like
+  hand-written DuckDB SQL, and the group is built afterwards in a detached process;
+- any other query builds the group first (inline) and answers from it.
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
-import json
 import os
 import struct
-import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from labkit.insights import cache
 from labkit.insights.errors import SourceError
 from labkit.insights.flowlogs import (
     DEFAULT_FIELDS,
@@ -41,7 +40,6 @@ from labkit.insights.sources import (
 )
 from labkit.insights.typed import Kind, Typed, quote_ident, quote_str
 
-CACHE_VERSION = 1
 _LINE_DELIMITER = "\x1f"  # "unit separator": never inside a JSON line or a normal log line
 
 
@@ -139,9 +137,14 @@ class FileSource:
                           else Path(cache_dir) if cache_dir is not None else None)
 
     def prepare(
-        self, con: duckdb.DuckDBPyConnection, needed: frozenset[str], *, materialize: bool = True
+        self, con: duckdb.DuckDBPyConnection, needed: frozenset[str], *, materialize: bool = True,
+        one_pass: bool = False,
     ) -> Prepared:
-        """Detect the format, bring the needed columns into the cache, and describe fields."""
+        """Detect the format, find (or build) the needed columns in the cache, describe fields.
+
+        With ``one_pass`` (the plan counts while answering), a cache miss on big flow-log
+        files answers from the text and builds the cache afterwards, in the background.
+        """
         formats = [detect(p, self.log_format) for p in self.paths]
         kinds = {(f.kind, tuple(x.record_name for x in f.fields)) for f in formats}
         if len(kinds) > 1:
@@ -151,23 +154,40 @@ class FileSource:
         sizes = [p.stat().st_size for p in self.paths]
         text_bytes = sum(_uncompressed_size(p, s) for p, s in zip(self.paths, sizes, strict=True))
         columns = _physical_columns(fmt, needed)
-        records: int | None = None
-        structure = None
-        if materialize and self.cache_dir is not None:
-            groups = [_cached_group(con, self.cache_dir, p, f, columns)
-                      for p, f in zip(self.paths, formats, strict=True)]
-            from_sql = "read_parquet([" + ", ".join(quote_str(str(g.path)) for g in groups) + "])"
-            records = sum(g.records for g in groups)
-            if fmt.kind == "json":
-                structure = _merge_structures(g.structure for g in groups)
-        else:
-            from_sql = "(" + " UNION ALL ".join(
-                f"SELECT * FROM {read_sql(p, f)}" for p, f in zip(self.paths, formats, strict=True)
-            ) + ")"
-            if fmt.kind == "json" and materialize:
-                structure = json_structure(con, from_sql, "line")
         available = set(columns)
-        return Prepared(from_sql, _file_fields(fmt, structure, available), records, text_bytes)
+        text_sql = "(" + " UNION ALL ".join(
+            f"SELECT * FROM {read_sql(p, f)}" for p, f in zip(self.paths, formats, strict=True)
+        ) + ")"
+        if not materialize or self.cache_dir is None:
+            structure = None
+            if fmt.kind == "json" and materialize:
+                structure = json_structure(con, text_sql, "line")
+            return Prepared(text_sql, _file_fields(fmt, structure, available), None, text_bytes,
+                            single_pass=True)
+        names = [f.record_name for f in fmt.fields]
+        entries = [cache.entry_dir(self.cache_dir, p, f.kind, names, f.skip)
+                   for p, f in zip(self.paths, formats, strict=True)]
+        found = [cache.find_group(entry, columns) for entry in entries]
+        later = one_pass and fmt.kind == "flow" and text_bytes >= cache.INLINE_BUILD_BYTES
+        if later and None in found:
+            todo = [(p, f, e) for p, f, e, g in zip(self.paths, formats, entries, found,
+                                                    strict=True) if g is None]
+
+            def build_later() -> None:
+                for path, f, entry in todo:
+                    cache.build_later(entry, {"path": str(path), "kind": f.kind, "fields": names,
+                                              "skip": f.skip, "columns": columns})
+
+            return Prepared(text_sql, _file_fields(fmt, None, available), None, text_bytes,
+                            single_pass=True, after=build_later)
+        groups = [g if g is not None else cache.build_group(
+            con, e, read_sql(p, f), f.kind, columns, note={"source": str(p)},
+            on_error=_read_error(p, f))
+            for p, f, e, g in zip(self.paths, formats, entries, found, strict=True)]
+        from_sql = "read_parquet([" + ", ".join(quote_str(str(g.path)) for g in groups) + "])"
+        structure = _merge_structures(g.structure for g in groups) if fmt.kind == "json" else None
+        return Prepared(from_sql, _file_fields(fmt, structure, available),
+                        sum(g.records for g in groups), text_bytes)
 
 
 def _physical_columns(fmt: FileFormat, needed: frozenset[str]) -> list[str]:
@@ -207,13 +227,6 @@ def _file_fields(fmt: FileFormat, structure: object,
     return {**out, **fields}
 
 
-@dataclass(frozen=True)
-class _Group:
-    path: Path
-    records: int
-    structure: object = None
-
-
 def _merge_structures(structures: Iterable[object]) -> object:
     merged: dict[str, object] = {}
     for s in structures:
@@ -223,52 +236,10 @@ def _merge_structures(structures: Iterable[object]) -> object:
     return merged or None
 
 
-def _cached_group(
-    con: duckdb.DuckDBPyConnection, root: Path, path: Path, fmt: FileFormat, columns: Sequence[str]
-) -> _Group:
-    """A Parquet column group holding ``columns`` of ``path``, built if none holds them."""
-    stat = path.stat()
-    key = hashlib.sha256(json.dumps(
-        [CACHE_VERSION, str(path), stat.st_size, stat.st_mtime_ns, fmt.kind,
-         [f.record_name for f in fmt.fields], fmt.skip]).encode()).hexdigest()[:32]
-    entry = root / key
-    for meta_path in sorted(entry.glob("*.json")) if entry.is_dir() else []:
-        try:
-            meta = json.loads(meta_path.read_text())
-        except (OSError, ValueError):
-            continue
-        parquet = meta_path.with_suffix(".parquet")
-        if set(columns) <= set(meta["columns"]) and parquet.exists():
-            return _Group(parquet, int(meta["records"]), meta.get("structure"))
-    entry.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256("\0".join(columns).encode()).hexdigest()[:16]
-    target = entry / f"{name}.parquet"
-    fd, tmp = tempfile.mkstemp(dir=entry, prefix=".build-", suffix=".parquet")
-    os.close(fd)
-    select = ", ".join(quote_ident(c) for c in columns)
-    if fmt.kind == "flow":  # row order is not needed for flow logs; this saves memory
-        con.execute("SET preserve_insertion_order = false")
-    try:
-        row = con.execute(
-            f"COPY (SELECT {select} FROM {read_sql(path, fmt)}) TO {quote_str(tmp)} "
-            "(FORMAT parquet)"
-        ).fetchone()
-    except duckdb.Error as err:
-        os.unlink(tmp)
-        raise SourceError(f"cannot read {path} as {_describe(fmt)}: "
-                          f"{str(err).splitlines()[0]}") from None
-    finally:
-        con.execute("RESET preserve_insertion_order")
-    os.replace(tmp, target)
-    structure = None
-    if fmt.kind == "json":
-        structure = json_structure(con, f"read_parquet({quote_str(str(target))})", "line")
-    meta = {"columns": list(columns), "records": int(row[0]) if row else 0,
-            "structure": structure, "source": str(path)}
-    meta_tmp = target.with_suffix(".json.tmp")
-    meta_tmp.write_text(json.dumps(meta))
-    os.replace(meta_tmp, target.with_suffix(".json"))
-    return _Group(target, meta["records"], structure)
+def _read_error(path: Path, fmt: FileFormat) -> Callable[[duckdb.Error], SourceError]:
+    """How a failed read of ``path`` is reported."""
+    return lambda err: SourceError(
+        f"cannot read {path} as {_describe(fmt)}: {str(err).splitlines()[0]}")
 
 
 def _describe(fmt: FileFormat) -> str:

@@ -1,15 +1,14 @@
-"""The one table of VPC flow-log fields: record name, Logs Insights name, type, version.
+"""Flow-log fields as Logs Insights sees them, derived from :data:`labkit.netsim.records.FIELDS`.
 
-Field list and types: https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html
-(aws-facts A.3). Logs Insights names for the default format:
-https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_AnalyzeLogData-discoverable-fields.html
-(aws-facts A.9).
+The one table of fields (record name, version, Logs Insights name, type) lives in
+:mod:`labkit.netsim.records`; this module only adds the query view of it: the names a
+query may use for each field, primary name first.
 
-Naming choice: AWS discovers ``start``/``end`` as ``startTime``/``endTime``; the workbook's
-public interface (ARCHITECTURE.md) names them ``start``/``end``. Both are exposed: ``start``
-and ``end`` are the primary names, ``startTime`` and ``endTime`` aliases of the same values.
-Fields beyond version 2 (only in custom formats) get the camelCase names below; AWS does
-not document their discovery (UNVERIFIED), so these names are our own.
+Naming choice (the one place it is written down): AWS discovers ``start``/``end`` as
+``startTime``/``endTime``, which is what ``records.FIELDS`` holds; the workbook's public
+interface (``labkit query`` in ARCHITECTURE.md) names them ``start``/``end``. Both work in
+a query: ``start`` and ``end`` are the primary names, ``startTime`` and ``endTime`` aliases
+of the same values. :data:`WORKBOOK_NAMES` applies this choice to the table.
 """
 
 from __future__ import annotations
@@ -17,10 +16,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from labkit.netsim import records
+
+# Record name → the workbook's primary Insights name, where it differs from AWS's (above).
+WORKBOOK_NAMES: dict[str, str] = {"start": "start", "end": "end"}
+
 
 @dataclass(frozen=True)
 class FlowField:
-    """One flow-log field."""
+    """One flow-log field as a query sees it: record name, Insights names, type, version."""
 
     record_name: str
     insights_name: str
@@ -29,41 +33,20 @@ class FlowField:
     aliases: tuple[str, ...] = ()
 
 
-FLOW_FIELDS: tuple[FlowField, ...] = (
-    FlowField("version", "version", True, 2),
-    FlowField("account-id", "accountId", False, 2),
-    FlowField("interface-id", "interfaceId", False, 2),
-    FlowField("srcaddr", "srcAddr", False, 2),
-    FlowField("dstaddr", "dstAddr", False, 2),
-    FlowField("srcport", "srcPort", True, 2),
-    FlowField("dstport", "dstPort", True, 2),
-    FlowField("protocol", "protocol", True, 2),
-    FlowField("packets", "packets", True, 2),
-    FlowField("bytes", "bytes", True, 2),
-    FlowField("start", "start", True, 2, ("startTime",)),
-    FlowField("end", "end", True, 2, ("endTime",)),
-    FlowField("action", "action", False, 2),
-    FlowField("log-status", "logStatus", False, 2),
-    FlowField("vpc-id", "vpcId", False, 3),
-    FlowField("subnet-id", "subnetId", False, 3),
-    FlowField("instance-id", "instanceId", False, 3),
-    FlowField("tcp-flags", "tcpFlags", True, 3),
-    FlowField("type", "type", False, 3),
-    FlowField("pkt-srcaddr", "pktSrcAddr", False, 3),
-    FlowField("pkt-dstaddr", "pktDstAddr", False, 3),
-    FlowField("region", "region", False, 4),
-    FlowField("az-id", "azId", False, 4),
-    FlowField("sublocation-type", "sublocationType", False, 4),
-    FlowField("sublocation-id", "sublocationId", False, 4),
-    FlowField("pkt-src-aws-service", "pktSrcAwsService", False, 5),
-    FlowField("pkt-dst-aws-service", "pktDstAwsService", False, 5),
-    FlowField("flow-direction", "flowDirection", False, 5),
-    FlowField("traffic-path", "trafficPath", True, 5),
+def _query_view(field: records.FlowField) -> FlowField:
+    """The query view of a field of the records table (workbook name primary, AWS's alias)."""
+    primary = WORKBOOK_NAMES.get(field.name, field.insights_name)
+    aliases = () if primary == field.insights_name else (field.insights_name,)
+    return FlowField(field.name, primary, field.kind is int, field.version, aliases)
+
+
+FLOW_FIELDS: tuple[FlowField, ...] = tuple(_query_view(f) for f in records.FIELDS)
+BY_RECORD_NAME: dict[str, FlowField] = {f.record_name: f for f in FLOW_FIELDS}
+DEFAULT_FIELDS: tuple[FlowField, ...] = tuple(
+    BY_RECORD_NAME[name] for name in records.DEFAULT_FORMAT.fields
 )
-BY_RECORD_NAME = {f.record_name: f for f in FLOW_FIELDS}
-DEFAULT_FIELDS = tuple(f for f in FLOW_FIELDS if f.version == 2)
-DEFAULT_FORMAT = " ".join("${" + f.record_name + "}" for f in DEFAULT_FIELDS)
-MISSING = "-"  # a field that does not apply or could not be computed (aws-facts A.1)
+DEFAULT_FORMAT: str = records.DEFAULT_FORMAT.text
+MISSING = records.NOT_APPLICABLE  # a field that does not apply or could not be computed
 
 _FORMAT_TOKEN = re.compile(r"\$\{([A-Za-z0-9-]+)\}")
 
@@ -100,6 +83,6 @@ def looks_like_default_record(line: str) -> bool:
     return len(tokens) == len(DEFAULT_FIELDS) and tokens[0] == "2"
 
 
-STRING_FIELDS = frozenset(
+STRING_FIELDS: frozenset[str] = frozenset(
     name for f in FLOW_FIELDS if not f.numeric for name in (f.insights_name, *f.aliases)
 )

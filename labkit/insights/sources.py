@@ -8,7 +8,7 @@ compiler then only ever sees field names and typed expressions, whatever the sou
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,22 +24,33 @@ _NUMERIC_JSON = {"BIGINT", "UBIGINT", "HUGEINT", "INTEGER", "DOUBLE", "FLOAT", "
 
 @dataclass(frozen=True)
 class Prepared:
-    """A source ready to query: FROM clause, typed fields, and its size for the statistics."""
+    """A source ready to query: FROM clause, typed fields, and its size for the statistics.
+
+    ``single_pass``: the source is expensive to scan twice (a log file read as text), so
+    the plan should count matched and scanned records in the answering pass. ``after``:
+    run once the answer is in hand (a file source starts building its cache there).
+    """
 
     from_sql: str
     fields: Mapping[str, Typed]
     records: int | None
     bytes: int
     tiebreak: tuple[str, ...] = field(default=())
+    single_pass: bool = False
+    after: Callable[[], None] | None = None
 
 
 class Source(Protocol):
     """Anything :func:`labkit.insights.run` can query."""
 
     def prepare(
-        self, con: duckdb.DuckDBPyConnection, needed: frozenset[str], *, materialize: bool = True
+        self, con: duckdb.DuckDBPyConnection, needed: frozenset[str], *, materialize: bool = True,
+        one_pass: bool = False,
     ) -> Prepared:
-        """Make the source queryable on ``con``; ``needed`` names the fields the query uses."""
+        """Make the source queryable on ``con``; ``needed`` names the fields the query uses.
+
+        ``one_pass``: the plan can count records while answering, so one scan is enough.
+        """
         ...
 
 
@@ -111,7 +122,8 @@ class EventSource:
         self.custom = log_format is not None
 
     def prepare(
-        self, con: duckdb.DuckDBPyConnection, needed: frozenset[str], *, materialize: bool = True
+        self, con: duckdb.DuckDBPyConnection, needed: frozenset[str], *, materialize: bool = True,
+        one_pass: bool = False,
     ) -> Prepared:
         """Load the events into a temporary table and discover their fields."""
         columns: list[list[Any]] = [[], [], [], [], []]

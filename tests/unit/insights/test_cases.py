@@ -2,8 +2,10 @@
 
 Each file has ``given`` data (flow-log lines or CloudWatch events) and ``cases``, each a
 query with its expected ``result`` (rows as objects, keys in output order) or ``error``
-(a message fragment and the caret's 1-based ``column``). Flow-log lines run twice: from a
-file (through the Parquet cache) and as CloudWatch events; both must give the result.
+(a message fragment and the caret's 1-based ``column``). Flow-log lines run three times:
+from a file through the Parquet cache, from the file's text in one pass (how a cold query
+on a big file runs, counting its statistics as it answers), and as CloudWatch events; all
+must give the result.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ def _load() -> list[Any]:
     for path in sorted(CASES_DIR.glob("*.json")):
         spec = json.loads(path.read_text())
         given = spec["given"]
-        sources = ["file", "events"] if "flowlogs" in given else ["events"]
+        sources = ["file", "text", "events"] if "flowlogs" in given else ["events"]
         for index, case in enumerate(spec["cases"]):
             for source in sources if "result" in case else sources[:1]:
                 case_id = f"{path.stem}[{index}]-{source}"
@@ -36,10 +38,10 @@ def _source(given: dict[str, Any], kind: str, tmp_path: Path) -> insights.Source
     if "events" in given:
         return insights.EventSource(given["events"])
     lines = given["flowlogs"]
-    if kind == "file":
+    if kind in ("file", "text"):
         path = tmp_path / "flows.log"
         path.write_text("\n".join(lines) + "\n")
-        return insights.FileSource([path], cache_dir=tmp_path / "cache")
+        return insights.FileSource([path], cache_dir=tmp_path / "cache" if kind == "file" else None)
     events = [{"@timestamp": int(line.split()[10]) * 1000, "@message": line,
                "@logStream": line.split()[2], "@log": "123456789010:flows"} for line in lines]
     return insights.EventSource(events)
