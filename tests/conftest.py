@@ -56,3 +56,30 @@ def lab(emulator: control.EmulatorInfo):  # type: ignore[no-untyped-def]
     import labkit
 
     return labkit.connect("local", endpoint_url=emulator.url, prefix=f"t{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="session")
+def inproc_emulator_url() -> Iterator[str]:
+    """The emulator's own app (server.build_app) served by a thread of this process.
+
+    On 127.0.0.1, a free port; for tests that reach into moto's state in-process. Stopped
+    at the end of the session even when tests fail.
+    """
+    import threading
+
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    from labkit.emulator.server import build_app, quiet
+
+    quiet()
+    server = make_server(
+        "127.0.0.1", 0, build_app(seed=None), threaded=True, request_handler=MotoRequestHandler
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

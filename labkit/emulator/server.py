@@ -21,7 +21,7 @@ from typing import Any
 LOOPBACK = "127.0.0.1"
 
 
-def _quiet() -> None:
+def quiet() -> None:
     """No log line per request: werkzeug logs every request unless silenced."""
     for name in ("werkzeug", "moto", "botocore"):
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -70,7 +70,7 @@ def write_state(path: Path, state: dict[str, Any]) -> None:
 
 def serve(port: int, seed: int | None, state_file: Path) -> None:
     """Bind 127.0.0.1:port, record the state, and serve until SIGTERM or SIGINT."""
-    _quiet()
+    quiet()
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 

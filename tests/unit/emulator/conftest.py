@@ -1,13 +1,7 @@
-"""An in-process emulator (moto + the labkit front layer) for this directory's tests.
-
-Until the shared fixture lands in tests/conftest.py: a werkzeug server on 127.0.0.1, a
-free port, serving FrontApp(moto) after the plugins are imported; state reset per test.
-"""
+"""Clients on the in-process emulator (tests/conftest.py), with its state reset per test."""
 
 from __future__ import annotations
 
-import logging
-import threading
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -17,24 +11,9 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def emulator_url() -> Iterator[str]:
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
-
-    import labkit.emulator.plugins  # noqa: F401
-    from labkit.emulator.front import FrontApp
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = make_server(
-        "127.0.0.1", 0, FrontApp(DomainDispatcherApplication(create_backend_app)), threaded=True
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+def emulator_url(inproc_emulator_url: str) -> str:
+    """The in-process emulator shared by the whole test session (tests/conftest.py)."""
+    return inproc_emulator_url
 
 
 @pytest.fixture()
