@@ -163,15 +163,21 @@ def write_index(report: RunReport, out_dir: Path) -> Path:
 
 
 @contextmanager
-def fresh_emulator(home: Path, seed: int | None) -> Iterator[str]:
-    """A new emulator in its own LABKIT_HOME, stopped afterwards even on failure."""
+def fresh_emulator(home: Path, seed: int | None) -> Iterator[None]:
+    """A new emulator in its own LABKIT_HOME, stopped afterwards even on failure.
+
+    It starts in the background: the first notebook's kernel starts meanwhile, and its
+    ``labkit.connect`` waits for this emulator (the start lock) instead of starting one.
+    """
     from labkit.emulator import control
 
     control.stop(home)
-    info = control.start(seed=seed, home=home)
+    starting = control.start_in_background(seed=seed, home=home)
     try:
-        yield info.url
+        yield None
+        starting.result()  # a failed start is reported even if no notebook connected
     finally:
+        starting.exception()  # wait for the start to end before stopping what it started
         control.stop(home)
 
 

@@ -103,23 +103,22 @@ def workload(out: Path) -> tuple[float, bool]:
 
 
 def empty_notebooks(out: Path, n: int) -> float:
-    """Seconds for n papermill runs of an empty notebook: the kernel-start floor."""
-    import papermill
+    """Seconds for n papermill runs of an empty notebook: the kernel-start floor.
 
+    Run the same way as the workload's notebooks (report.run_notebook), after one warm-up
+    run that is not counted (the first kernel of a process pays for one-off caches).
+    """
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("pass")]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
     path = out / "empty.ipynb"
     nbformat.write(nb, str(path))
+    (out / "empty-runs").mkdir(exist_ok=True)
+    report.run_notebook(path, out / "empty-runs", {}, cwd=out)
     started = time.monotonic()
-    for i in range(n):
-        papermill.execute_notebook(
-            str(path), str(out / f"empty-{i}.ipynb"), progress_bar=False, kernel_name="python3"
-        )
+    for _ in range(n):
+        report.run_notebook(path, out / "empty-runs", {}, cwd=out)
     return time.monotonic() - started
 
 

@@ -15,8 +15,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: starts are not serialised there
+    fcntl = None  # type: ignore[assignment]
 
 from labkit.emulator.front import HEALTH_PATH
 from labkit.errors import EmulatorError
@@ -101,10 +109,52 @@ def start(port: int = 0, seed: int | None = None, home: Path | None = None) -> E
     The running emulator. If one is already running, that one (``already_running=True``).
     """
     home = home or labkit_home()
+    with _start_lock(home):
+        return _start_locked(port, seed, home)
+
+
+def start_in_background(
+    port: int = 0, seed: int | None = None, home: Path | None = None
+) -> Future[EmulatorInfo]:
+    """Start the emulator while the caller goes on; ``.result()`` waits for it.
+
+    The start lock is taken before this returns, so any other ``start`` (a notebook
+    kernel's ``labkit.connect``) waits for this emulator instead of starting its own.
+    """
+    home = home or labkit_home()
+    lock = _start_lock(home)
+    lock.__enter__()
+
+    def run() -> EmulatorInfo:
+        try:
+            return _start_locked(port, seed, home)
+        finally:
+            lock.__exit__(None, None, None)
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emulator-start")
+    future = pool.submit(run)
+    pool.shutdown(wait=False)
+    return future
+
+
+@contextmanager
+def _start_lock(home: Path) -> Iterator[None]:
+    """Serialise starts: two kernels connecting at once must not start two emulators."""
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "emulator.lock", "a+b") as fh:
+        if fcntl is not None:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _start_locked(port: int, seed: int | None, home: Path) -> EmulatorInfo:
     running = status(home)
     if running is not None:
         return running
-    home.mkdir(parents=True, exist_ok=True)
     path = state_file(home)
     log = home / "emulator.log"
     cmd = [sys.executable, "-m", "labkit.emulator.server", "--port", str(port)]

@@ -50,13 +50,16 @@ def _warm_up(services: tuple[str, ...] = ("ec2",)) -> None:
         backend(service)
 
 
-# Loaded in the background once the first request has been answered (so as not to slow it
-# down): IAM (with AWS's managed policies, the slowest), S3, CloudWatch Logs and SSM.
+# Loaded in the background: IAM (with AWS's managed policies, about 0.8 s), S3, CloudWatch
+# Logs and SSM. Not while a first request is on its way (a client that was waiting for the
+# start sends one at once, and a loading thread would slow it down), but not later than
+# IDLE_S after the start either, while a notebook kernel is still starting.
 LATER = ("iam", "s3", "logs", "ssm")
+IDLE_S = 0.3
 
 
 def _warm_up_later(app: Any) -> None:
-    app.answered.wait()
+    app.answered.wait(timeout=IDLE_S)
     _warm_up(LATER)
 
 

@@ -191,3 +191,13 @@ def test_start_failure_is_an_emulator_error(tmp_path: Path) -> None:
         with pytest.raises(EmulatorError, match="could not start"):
             control.start(port=taken.getsockname()[1], home=tmp_path)
     assert control.status(tmp_path) is None
+
+
+def test_concurrent_starts_share_one_emulator(tmp_path: Path) -> None:
+    starting = control.start_in_background(home=tmp_path)
+    try:
+        other = control.start(home=tmp_path)  # waits on the start lock, then finds it
+        first = starting.result(timeout=60)
+        assert other.pid == first.pid and other.already_running
+    finally:
+        control.stop(tmp_path)
