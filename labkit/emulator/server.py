@@ -36,10 +36,15 @@ def build_app(seed: int | None) -> Any:
     from labkit.emulator.front import FrontApp
 
     if seed is not None:
-        from moto.moto_api._internal import mock_random
-
-        mock_random.seed(seed)
+        seed_ids(seed)
     return FrontApp(DomainDispatcherApplication(create_backend_app))
+
+
+def seed_ids(seed: int) -> None:
+    """Make moto's generated ids follow ``seed`` from here on."""
+    from moto.moto_api._internal import mock_random
+
+    mock_random.seed(seed)
 
 
 def _warm_up(services: tuple[str, ...] = ("ec2",)) -> None:
@@ -83,6 +88,12 @@ def serve(port: int, seed: int | None, state_file: Path) -> None:
     url = f"http://{LOOPBACK}:{bound_port}"
     app.health = {"status": "ok", "pid": os.getpid(), "url": url}
     _warm_up()
+    if seed is not None:
+        # Loading a backend draws ids from moto's random generator, so a background load
+        # would interleave with requests and make seeded ids differ from run to run: with a
+        # seed, load everything now, then seed again.
+        _warm_up(LATER)
+        seed_ids(seed)
 
     def stop(_signum: int, _frame: Any) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -93,7 +104,8 @@ def serve(port: int, seed: int | None, state_file: Path) -> None:
         state_file,
         {"pid": os.getpid(), "port": bound_port, "url": url, "seed": seed, "started": time.time()},
     )
-    threading.Thread(target=_warm_up_later, args=(app,), daemon=True, name="warm-up").start()
+    if seed is None:
+        threading.Thread(target=_warm_up_later, args=(app,), daemon=True, name="warm-up").start()
     try:
         server.serve_forever()
     finally:

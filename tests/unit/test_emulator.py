@@ -91,14 +91,22 @@ def test_port_taken_gives_one_clear_line(home: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_seed_makes_ids_deterministic(tmp_path: Path) -> None:
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_seed_makes_ids_deterministic_whatever_the_timing(tmp_path: Path) -> None:
     ids = []
-    for run in ("a", "b"):
+    for run, pause in (("quick", 0.0), ("slow", 1.5)):
         home = tmp_path / run
-        info = control.start(seed=7, home=home)
+        port = _free_port()
+        client = ec2(f"http://127.0.0.1:{port}")  # ready before the start: no delay after it
+        control.start(port=port, seed=7, home=home)
         try:
-            client = ec2(info.url)
             vpc = client.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+            time.sleep(pause)  # background loading, if any, would draw ids meanwhile
             subnet = client.create_subnet(VpcId=vpc, CidrBlock="10.1.0.0/24")["Subnet"]["SubnetId"]
             ids.append((vpc, subnet))
         finally:
