@@ -2,5 +2,6 @@
 
 import labkit.emulator.ec2rules  # noqa: F401
 import labkit.emulator.flows  # noqa: F401
+import labkit.emulator.iampolicies  # noqa: F401
 import labkit.emulator.logsquery  # noqa: F401
 import labkit.emulator.shell  # noqa: F401

@@ -29,7 +29,6 @@ def quiet() -> None:
 
 def build_app(seed: int | None) -> Any:
     """moto's dispatcher wrapped in the front layer, with every labkit handler registered."""
-    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     import labkit.emulator.plugins  # noqa: F401  (registers the data-plane handlers)
@@ -47,12 +46,26 @@ def seed_ids(seed: int) -> None:
     mock_random.seed(seed)
 
 
-def _warm_up(services: tuple[str, ...] = ("ec2",)) -> None:
-    """Load moto backends early, so the first call to each does not pay for it."""
-    from labkit.emulator.front import backend
+def _warm_up(app: Any, services: tuple[str, ...] = ("ec2",)) -> None:
+    """Load moto's backends and per-service web apps early, so first calls don't pay.
 
+    moto builds both on a service's first request: the backend (the models) and a Flask
+    app with the service's routes (about 0.5 s for EC2).
+    """
+    from moto.iam.models import get_account_id_from
+
+    from labkit.emulator.front import backend
+    from labkit.emulator.iampolicies import ensure_managed_policies
+
+    get_account_id_from("")  # builds every partition's IAM backend, as a first request would
+    dispatcher = app.moto_app
     for service in services:
         backend(service)
+        if service == "iam":
+            ensure_managed_policies()
+        with dispatcher.lock:
+            if service not in dispatcher.app_instances:
+                dispatcher.app_instances[service] = dispatcher.create_app(service)
 
 
 # Loaded in the background: IAM (with AWS's managed policies, about 0.8 s), S3, CloudWatch
@@ -65,7 +78,7 @@ IDLE_S = 0.3
 
 def _warm_up_later(app: Any) -> None:
     app.answered.wait(timeout=IDLE_S)
-    _warm_up(LATER)
+    _warm_up(app, LATER)
 
 
 def write_state(path: Path, state: dict[str, Any]) -> None:
@@ -87,12 +100,12 @@ def serve(port: int, seed: int | None, state_file: Path) -> None:
     bound_port = server.server_address[1]
     url = f"http://{LOOPBACK}:{bound_port}"
     app.health = {"status": "ok", "pid": os.getpid(), "url": url}
-    _warm_up()
+    _warm_up(app)
     if seed is not None:
         # Loading a backend draws ids from moto's random generator, so a background load
         # would interleave with requests and make seeded ids differ from run to run: with a
         # seed, load everything now, then seed again.
-        _warm_up(LATER)
+        _warm_up(app, LATER)
         seed_ids(seed)
 
     def stop(_signum: int, _frame: Any) -> None:
