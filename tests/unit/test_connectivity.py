@@ -110,3 +110,19 @@ def test_ping_panel_lists_every_address(built: labkit.Lab) -> None:
     labels = [label for label, _ in target.options]
     assert "Instance 2 private 10.2.0.10" in labels
     assert any(label.startswith("Instance 2 public ") for label in labels)
+
+
+def test_ping_panel_button_pings_and_explains(
+    built: labkit.Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from labkit.widgets import ping_panel
+
+    panel = ping_panel(built)
+    source, target, count, button = panel.children[0].children
+    target.value = "10.2.0.10"
+    count.value = 2
+    button.click()
+    shown = capsys.readouterr().out
+    assert "[ec2-user@Instance 1 ~]$ ping -c 2 10.2.0.10" in shown
+    assert "2 packets transmitted, 0 received" in shown
+    assert "NOT reachable" in shown and "CANNOT_ROUTE" in shown
