@@ -46,14 +46,6 @@ def find_peering(lab: Lab, name: str) -> dict[str, Any] | None:
             Filters=lab.filters(name) + [{"Name": "status-code", "Values": LIVE}]
         )
         found = [p for page in pages for p in page["VpcPeeringConnections"]]
-    # The filters again, here: moto ignores them for this call (AWS honours them).
-    want = {(t["Key"], t["Value"]) for t in lab.tags(name)}
-    found = [
-        p
-        for p in found
-        if want <= {(t["Key"], t["Value"]) for t in p.get("Tags", [])}
-        and p["Status"]["Code"] in LIVE
-    ]
     return found[0] if found else None
 
 
@@ -108,6 +100,28 @@ def _settle(lab: Lab, peering_id: str, transient: set[str], timeout_s: float = 1
         time.sleep(0.1 if lab.endpoint_url else 2)
 
 
+@dataclass(frozen=True)
+class Side:
+    """One side of a peering: a route table of this VPC, and the other VPC's block."""
+
+    vpc: str
+    table: dict[str, Any]
+    peer_cidr: str
+
+
+def sides(lab: Lab, requester: str, accepter: str) -> list[Side]:
+    """The route tables of both VPCs' public subnets, each with the other VPC's block."""
+    found = []
+    for here, there in ((requester, accepter), (accepter, requester)):
+        vpc, peer = _vpc(lab, here), _vpc(lab, there)
+        with lab.call(f"reading {here}'s subnets"):
+            subnets = lab.ec2.describe_subnets(Filters=lab.filters(f"{here} public subnet"))
+        for subnet in subnets["Subnets"]:
+            table = network.route_table_for(lab, vpc["VpcId"], subnet["SubnetId"])
+            found.append(Side(here, table, peer["CidrBlock"]))
+    return found
+
+
 def add_peering_routes(lab: Lab, requester: str, accepter: str) -> list[str]:
     """On each side, a route to the other VPC's block through the peering connection.
 
@@ -115,14 +129,9 @@ def add_peering_routes(lab: Lab, requester: str, accepter: str) -> list[str]:
     """
     peering = accept_peering(lab, requester, accepter)
     done = []
-    for here, there in ((requester, accepter), (accepter, requester)):
-        vpc, peer = _vpc(lab, here), _vpc(lab, there)
-        with lab.call(f"reading {here}'s subnets"):
-            subnets = lab.ec2.describe_subnets(Filters=lab.filters(f"{here} public subnet"))
-        for subnet in subnets["Subnets"]:
-            table = network.route_table_for(lab, vpc["VpcId"], subnet["SubnetId"])
-            network.ensure_route(
-                lab, table, peer["CidrBlock"], VpcPeeringConnectionId=peering.peering_id
-            )
-            done.append(f"{here}: {peer['CidrBlock']} → {peering.peering_id}")
+    for side in sides(lab, requester, accepter):
+        network.ensure_route(
+            lab, side.table, side.peer_cidr, VpcPeeringConnectionId=peering.peering_id
+        )
+        done.append(f"{side.vpc}: {side.peer_cidr} → {peering.peering_id}")
     return done

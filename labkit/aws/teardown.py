@@ -31,10 +31,6 @@ def _name(raw: dict[str, Any]) -> str:
     return next((t["Value"] for t in raw.get("Tags", []) if t["Key"] == "Name"), "")
 
 
-def _tagged(lab: Lab, raw: dict[str, Any]) -> bool:
-    return {"Key": lab.TAG_KEY, "Value": lab.prefix} in raw.get("Tags", [])
-
-
 def plan(lab: Lab) -> list[Doomed]:
     """Everything the lab's tag finds, in deletion order."""
     ec2 = lab.ec2
@@ -47,10 +43,12 @@ def plan(lab: Lab) -> list[Doomed]:
                     found.append(Doomed("instance", i["InstanceId"], _name(i)))
         for f in ec2.describe_flow_logs(Filters=lab.filters())["FlowLogs"]:
             found.append(Doomed("flow log", f["FlowLogId"], _name(f)))
-        pages = ec2.get_paginator("describe_vpc_peering_connections").paginate()
+        gone = {"deleted", "rejected", "failed"}
+        pages = ec2.get_paginator("describe_vpc_peering_connections").paginate(
+            Filters=lab.filters()
+        )
         for p in (p for page in pages for p in page["VpcPeeringConnections"]):
-            # Filtered here: moto ignores this call's filters.
-            if _tagged(lab, p) and p["Status"]["Code"] not in ("deleted", "rejected", "failed"):
+            if p["Status"]["Code"] not in gone:
                 found.append(Doomed("peering connection", p["VpcPeeringConnectionId"], _name(p)))
         for g in ec2.describe_internet_gateways(Filters=lab.filters())["InternetGateways"]:
             found.append(Doomed("internet gateway", g["InternetGatewayId"], _name(g)))

@@ -11,8 +11,14 @@
    a peering connection that is not active (deleted, rejected, failed, expired, pending) or
    an internet gateway no longer attached to the route table's VPC.
 
-Both are patches on moto's model classes (moto renders ``Route.state`` and the peering
-status from them), so every client sees them: boto3, the CLI, and netsim's discover.
+3. DescribeVpcPeeringConnections honours its filters (moto ignores them and returns every
+   connection): ``tag:``/``tag-key``/``tag-value``, ``status-code``,
+   ``vpc-peering-connection-id``, ``requester-vpc-info.vpc-id``/``.cidr-block``,
+   ``accepter-vpc-info.vpc-id``/``.cidr-block``.
+   https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcPeeringConnections.html
+
+All are patches on moto's classes (moto renders ``Route.state`` and the peering status from
+its models), so every client sees them: boto3, the CLI, and netsim's discover.
 """
 
 from __future__ import annotations
@@ -21,7 +27,12 @@ import ipaddress
 from typing import Any
 
 from moto.ec2.models.route_tables import Route
-from moto.ec2.models.vpc_peering_connections import VPCPeeringConnectionBackend
+from moto.ec2.models.vpc_peering_connections import (
+    VPCPeeringConnection,
+    VPCPeeringConnectionBackend,
+)
+from moto.ec2.responses.vpc_peering_connections import VPCPeeringConnections
+from moto.ec2.utils import generic_filter
 
 OVERLAP_MESSAGE = "Overlapping CIDRs"  # our choice: AWS documents the status, not its message
 _PATCHED = "_labkit_patched"
@@ -54,6 +65,33 @@ def _route_state(route: Any) -> str:
     return "active"
 
 
+# DescribeVpcPeeringConnections filter name → the value on moto's connection object.
+_PEERING_FILTERS = {
+    "status-code": lambda p: p._status.code,
+    "vpc-peering-connection-id": lambda p: p.id,
+    "requester-vpc-info.vpc-id": lambda p: p.vpc.id,
+    "requester-vpc-info.cidr-block": lambda p: p.vpc.cidr_block,
+    "accepter-vpc-info.vpc-id": lambda p: p.peer_vpc.id,
+    "accepter-vpc-info.cidr-block": lambda p: p.peer_vpc.cidr_block,
+}
+
+
+def _peering_filter_value(self: Any, filter_name: str, method_name: str | None = None) -> Any:
+    if filter_name in _PEERING_FILTERS:
+        return _PEERING_FILTERS[filter_name](self)
+    return super(VPCPeeringConnection, self).get_filter_value(filter_name, method_name)
+
+
+def _describe_peerings_filtered(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    ids = self._get_param("VpcPeeringConnectionIds", [])
+    found = self.ec2_backend.describe_vpc_peering_connections(vpc_peering_ids=ids)
+    return ActionResult(
+        {"VpcPeeringConnections": generic_filter(self._filters_from_querystring(), found)}
+    )
+
+
 def install() -> None:
     """Patch moto's models (idempotent)."""
     if getattr(Route, _PATCHED, False):
@@ -69,6 +107,10 @@ def install() -> None:
 
     VPCPeeringConnectionBackend.create_vpc_peering_connection = create_vpc_peering_connection  # type: ignore[method-assign]
     Route.state = property(_route_state)  # type: ignore[assignment,method-assign]
+    VPCPeeringConnection.get_filter_value = _peering_filter_value  # type: ignore[method-assign]
+    VPCPeeringConnections.describe_vpc_peering_connections = (  # type: ignore[method-assign]
+        _describe_peerings_filtered
+    )
     setattr(Route, _PATCHED, True)
 
 

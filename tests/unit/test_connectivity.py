@@ -59,6 +59,14 @@ def test_peering_builders_are_idempotent(built: labkit.Lab) -> None:
     live = built.ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
     ours = [p for p in live if {"Key": "labkit-lab", "Value": built.prefix} in p.get("Tags", [])]
     assert len(ours) == 1
+    filtered = built.ec2.describe_vpc_peering_connections(Filters=built.filters())
+    assert [p["VpcPeeringConnectionId"] for p in filtered["VpcPeeringConnections"]] == [
+        first.peering_id
+    ], "the emulator honours DescribeVpcPeeringConnections filters, as AWS does"
+    failed = built.ec2.describe_vpc_peering_connections(
+        Filters=built.filters() + [{"Name": "status-code", "Values": ["failed"]}]
+    )
+    assert failed["VpcPeeringConnections"] == []
     assert len(built.route_table("VPC 1").rows) == 3
 
 
