@@ -98,18 +98,14 @@ def records(lab: Lab, log_group: str, limit: int = 10) -> Table:
 
 def explain_record(line: str) -> Table:
     """One default-format record split into its fields, with their Logs Insights names."""
-    from labkit.netsim.records import DEFAULT_FIELDS, FIELD_BY_NAME
+    from labkit.netsim.records import DEFAULT_FORMAT, FIELD_BY_NAME, FlowRecord
 
-    values = line.split()
-    if len(values) != len(DEFAULT_FIELDS):
-        raise ConfigError(
-            f"a default-format record has {len(DEFAULT_FIELDS)} fields, this one {len(values)}"
-        )
+    FlowRecord.parse(line)  # checks the number of fields and their types, in one clear line
     return Table.of(
         ("field", "Logs Insights name", "value"),
         [
-            (n, FIELD_BY_NAME[n].insights_name, v)
-            for n, v in zip(DEFAULT_FIELDS, values, strict=True)
+            (name, FIELD_BY_NAME[name].insights_name, text)
+            for name, text in zip(DEFAULT_FORMAT.fields, line.split(), strict=True)
         ],
     )
 

@@ -39,14 +39,10 @@ def register(subparsers: Any) -> None:
 
 
 def _client(args: argparse.Namespace) -> Any:
-    import boto3
+    from labkit.lab import session_for
 
-    session = boto3.session.Session(region_name=args.region)
+    session = session_for(args.endpoint_url, args.region)
     region = session.region_name or "us-east-1"
-    if args.endpoint_url and session.get_credentials() is None:
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
-        )
     return session.client("ec2", region_name=region, endpoint_url=args.endpoint_url)
 
 
@@ -83,13 +79,8 @@ def _answers(args: argparse.Namespace) -> dict[str, Any]:
 
 def format_text(verdict: Any) -> str:
     """The verdict as a few lines a learner reads in a terminal."""
-    lines = [("REACHABLE: " if verdict.reachable else "NOT REACHABLE: ") + verdict.explanation]
-    lines.append("forward: " + " -> ".join(verdict.forward))
-    if verdict.return_path:
-        lines.append("return:  " + " -> ".join(verdict.return_path))
-    if verdict.blocked_by is not None:
-        lines.append(f"blocked by: {verdict.blocked_by.component} ({verdict.blocked_by.code})")
-    return "\n".join(lines)
+    first, *rest = verdict.details()
+    return "\n".join([("REACHABLE: " if verdict.reachable else "NOT REACHABLE: ") + first, *rest])
 
 
 def run(args: argparse.Namespace) -> int:

@@ -71,16 +71,9 @@ class ReachReport:
     verdict: Any  # labkit.netsim.reach.Verdict
 
     def __repr__(self) -> str:
-        v = self.verdict
-        answer = "reachable" if v.reachable else "NOT reachable"
-        lines = [f"{self.source} → {self.destination} ({self.protocol}): {answer}"]
-        if v.blocked_by is not None:
-            lines.append(f"blocked by {v.blocked_by.component} ({v.blocked_by.code})")
-        lines.append(v.explanation)
-        lines.append("forward: " + " → ".join(v.forward))
-        if v.return_path:
-            lines.append("return:  " + " → ".join(v.return_path))
-        return "\n".join(lines)
+        answer = "reachable" if self.verdict.reachable else "NOT reachable"
+        head = f"{self.source} → {self.destination} ({self.protocol}): {answer}"
+        return "\n".join([head, *self.verdict.details()])
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(repr(self))

@@ -7,7 +7,6 @@ chain. Everything else is the same code.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -19,16 +18,6 @@ from botocore.config import Config
 from labkit.aws.errors import aws_errors
 from labkit.errors import ConfigError, CredentialsError, LabkitError, NotFoundError
 
-# Route target keys in describe_route_tables answers, in the order we show them.
-TARGET_KEYS = (
-    "GatewayId",
-    "VpcPeeringConnectionId",
-    "NatGatewayId",
-    "NetworkInterfaceId",
-    "InstanceId",
-    "TransitGatewayId",
-)
-
 if TYPE_CHECKING:
     from labkit.analysis import QueryResult
     from labkit.aws.compute import Instance
@@ -39,8 +28,23 @@ if TYPE_CHECKING:
 BACKENDS = ("local", "aws")
 DEFAULT_REGION = "us-east-1"
 DEFAULT_PREFIX = "lab"
-# The emulator accepts any credentials; these dummy ones are not secrets.
+# The emulator accepts any credentials; these dummy ones are not secrets, and a learner's
+# real credentials are never sent to it.
 EMULATOR_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def session_for(
+    endpoint_url: str | None, region: str | None = None, profile: str | None = None
+) -> boto3.Session:
+    """A boto3 session: dummy credentials for an emulator endpoint, else profile or chain.
+
+    Every client of labkit's (the Lab, ``labkit reach``, ``labkit query``) opens its session
+    here, so none sends real credentials to the emulator.
+    """
+    if endpoint_url:
+        return boto3.Session(region_name=region or DEFAULT_REGION, **EMULATOR_CREDENTIALS)
+    with aws_errors("opening the AWS session"):
+        return boto3.Session(profile_name=profile, region_name=region)
 
 
 class Lab:
@@ -106,19 +110,6 @@ class Lab:
         found = [{"Name": f"tag:{self.TAG_KEY}", "Values": [self.prefix]}]
         return found + ([{"Name": "tag:Name", "Values": [name]}] if name else [])
 
-    def cli_env(self) -> dict[str, str]:
-        """Environment for running the AWS CLI against this backend (not shown anywhere)."""
-        env = dict(os.environ, AWS_DEFAULT_REGION=self.region, AWS_PAGER="")
-        if self.endpoint_url:
-            env.update(
-                AWS_ENDPOINT_URL=self.endpoint_url,
-                AWS_ACCESS_KEY_ID=EMULATOR_CREDENTIALS["aws_access_key_id"],
-                AWS_SECRET_ACCESS_KEY=EMULATOR_CREDENTIALS["aws_secret_access_key"],
-            )
-        elif self.session.profile_name and self.session.profile_name != "default":
-            env["AWS_PROFILE"] = self.session.profile_name
-        return env
-
     def topology(self) -> Topology:
         """The network as the backend reports it now (every VPC of the region)."""
         from labkit.aws.describe import describe_answers
@@ -155,8 +146,11 @@ class Lab:
         # Names are this lab's instances: another lab in the account may use the same ones.
         known = {i.name: i.instance_id for i in list_instances(self)}
         verdict = reach(
-            self.topology(), known.get(source, source), known.get(destination, destination),
-            protocol, port,
+            self.topology(),
+            known.get(source, source),
+            known.get(destination, destination),
+            protocol,
+            port,
         )
         label = protocol.upper() + (f" port {port}" if port is not None else "")
         return ReachReport(source, destination, label, verdict)
@@ -171,6 +165,7 @@ class Lab:
         """The routes that serve a lab VPC's public subnet, as a table."""
         from labkit.aws.network import find_vpc, route_table_for
         from labkit.display import Table
+        from labkit.netsim.discover import parse_route
 
         vpc = find_vpc(self, vpc_name)
         if vpc is None:
@@ -180,11 +175,8 @@ class Lab:
         if not subnets["Subnets"]:
             raise NotFoundError(f"{vpc_name} has no public subnet: run notebook 01 first")
         table = route_table_for(self, vpc["VpcId"], subnets["Subnets"][0]["SubnetId"])
-        rows = []
-        for r in table["Routes"]:
-            dest = r.get("DestinationCidrBlock") or r.get("DestinationPrefixListId", "?")
-            target = next((r[k] for k in TARGET_KEYS if r.get(k)), "?")
-            rows.append((dest, target, r.get("State", "active")))
+        routes = [parse_route(r) for r in table["Routes"]]
+        rows = [(r.destination, r.target, r.state) for r in routes if r is not None]
         return Table.of((f"{table['RouteTableId']}: destination", "target", "state"), rows)
 
     def query(
@@ -284,15 +276,12 @@ def connect(
             from labkit.emulator import control
 
             endpoint_url = control.start(seed=seed).url
-        session = boto3.Session(region_name=region, **EMULATOR_CREDENTIALS)
-    else:
-        with aws_errors("opening the AWS session"):
-            session = boto3.Session(profile_name=profile, region_name=region)
-        if session.get_credentials() is None:
-            raise CredentialsError(
-                f"no AWS credentials found{f' for profile {profile!r}' if profile else ''}: "
-                "run `aws configure` (or set AWS_PROFILE), or use BACKEND='local'."
-            )
+    session = session_for(endpoint_url, region, profile)
+    if backend == "aws" and session.get_credentials() is None:
+        raise CredentialsError(
+            f"no AWS credentials found{f' for profile {profile!r}' if profile else ''}: "
+            "run `aws configure` (or set AWS_PROFILE), or use BACKEND='local'."
+        )
     _check_region(session, region)
     lab = Lab(backend, session, region, prefix, endpoint_url)
     _install_notebook_helpers()

@@ -25,18 +25,12 @@ class InsightsQueryFailed(LabkitError):
 
 
 def logs_client(*, region: str | None = None, endpoint_url: str | None = None) -> Any:
-    """A boto3 Logs client; against an emulator endpoint, dummy credentials if none are set."""
-    import boto3
+    """A boto3 Logs client for the emulator at ``endpoint_url``, or for AWS."""
+    from labkit.lab import session_for
 
-    session = boto3.Session(region_name=region)
-    if endpoint_url and session.get_credentials() is None:
-        session = boto3.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name=region or "us-east-1",
-        )
+    session = session_for(endpoint_url, region)
     return session.client(
-        "logs", endpoint_url=endpoint_url, region_name=region or session.region_name or "us-east-1"
+        "logs", endpoint_url=endpoint_url, region_name=session.region_name or "us-east-1"
     )
 
 

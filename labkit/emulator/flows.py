@@ -189,13 +189,12 @@ def request_background_traffic(
     """
     import urllib.request
 
-    import boto3
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
 
-    session = session or boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
+    from labkit.lab import session_for
+
+    session = session or session_for(endpoint_url, region)
     payload = {
         "Count": count,
         "Seed": seed,

@@ -33,7 +33,6 @@ from labkit.errors import LabkitError
 
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account, used for every caller here
 
-JSON_SERVICES = {"logs", "ssm", "sts_json"}  # answered with x-amz-json-1.1 bodies
 XML_QUERY_SERVICES = {"ec2", "iam", "sts"}  # form-encoded "Action=" requests, XML answers
 HEALTH_PATH = "/labkit/health"  # unsigned GET: is this our emulator, and which process is it
 

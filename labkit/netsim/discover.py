@@ -119,7 +119,8 @@ def _acl_rule(entry: dict[str, Any]) -> NaclRule | None:
     )
 
 
-def _route(raw: dict[str, Any]) -> Route | None:
+def parse_route(raw: dict[str, Any]) -> Route | None:
+    """One route of a DescribeRouteTables answer (None for IPv6 routes, not simulated)."""
     dest = raw.get("DestinationCidrBlock") or raw.get("DestinationPrefixListId")
     if not dest:  # IPv6 routes are not simulated
         return None
@@ -178,7 +179,8 @@ def discover(answers: Mapping[str, Any]) -> Topology:
     tables = []
     for t in _items(answers, "DescribeRouteTables"):
         assocs = t.get("Associations", [])
-        routes = tuple(r for r in (_route(raw) for raw in t.get("Routes", [])) if r is not None)
+        parsed = (parse_route(raw) for raw in t.get("Routes", []))
+        routes = tuple(r for r in parsed if r is not None)
         tables.append(
             RouteTable(
                 t["RouteTableId"],

@@ -26,6 +26,16 @@ class Verdict:
     blocked_by: Blocked | None
     explanation: str
 
+    def details(self) -> list[str]:
+        """The explanation, the blocker and the hops, as lines a learner reads."""
+        lines = [self.explanation]
+        if self.blocked_by is not None:
+            lines.append(f"blocked by: {self.blocked_by.component} ({self.blocked_by.code})")
+        lines.append("forward: " + " → ".join(self.forward))
+        if self.return_path:
+            lines.append("return:  " + " → ".join(self.return_path))
+        return lines
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``labkit reach --format json``."""
         blocked = None
