@@ -28,24 +28,52 @@ def register(subparsers: Any) -> None:
         ".gz. With --log-group, the query runs in CloudWatch Logs (the emulator with "
         "--endpoint-url, else your AWS account).",
     )
-    parser.add_argument("query", metavar="QUERY", help="the query, e.g. "
-                        "'stats sum(bytes) as b by srcAddr | sort b desc | limit 10'")
-    parser.add_argument("--file", action="append", default=[], metavar="PATH",
-                        help="a log file to query (repeat for several)")
-    parser.add_argument("--log-group", action="append", default=[], metavar="NAME",
-                        help="a log group to query (repeat for several)")
-    parser.add_argument("--endpoint-url", metavar="URL",
-                        help="the emulator's endpoint (omit for real AWS)")
+    parser.add_argument(
+        "query",
+        metavar="QUERY",
+        help="the query, e.g. 'stats sum(bytes) as b by srcAddr | sort b desc | limit 10'",
+    )
+    parser.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a log file to query (repeat for several)",
+    )
+    parser.add_argument(
+        "--log-group",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a log group to query (repeat for several)",
+    )
+    parser.add_argument(
+        "--endpoint-url", metavar="URL", help="the emulator's endpoint (omit for real AWS)"
+    )
     parser.add_argument("--region", metavar="R", help="AWS region (default: from your config)")
-    parser.add_argument("--start", metavar="T", help="start of the time range: ISO 8601, "
-                        "epoch seconds, or relative like 1h (ago); log groups default to 1d")
+    parser.add_argument(
+        "--start",
+        metavar="T",
+        help="start of the time range: ISO 8601, "
+        "epoch seconds, or relative like 1h (ago); log groups default to 1d",
+    )
     parser.add_argument("--end", metavar="T", help="end of the time range (default: now)")
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table",
-                        help="output format (default: table)")
-    parser.add_argument("--log-format", metavar="FMT", help="custom flow-log format, e.g. "
-                        "'${version} ${vpc-id} ${srcaddr} ...' (files only)")
-    parser.add_argument("--explain", action="store_true",
-                        help="print the SQL the local engine runs, instead of results")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="output format (default: table)",
+    )
+    parser.add_argument(
+        "--log-format",
+        metavar="FMT",
+        help="custom flow-log format, e.g. '${version} ${vpc-id} ${srcaddr} ...' (files only)",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the SQL the local engine runs, instead of results",
+    )
     parser.set_defaults(func=run)
 
 
@@ -64,8 +92,10 @@ def parse_time(text: str | None, *, now: datetime | None = None) -> datetime | N
     try:
         parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"cannot read the time {text!r}; use ISO 8601 "
-                          "(2024-05-01T12:00:00Z), epoch seconds, or relative like 1h") from None
+        raise ConfigError(
+            f"cannot read the time {text!r}; use ISO 8601 "
+            "(2024-05-01T12:00:00Z), epoch seconds, or relative like 1h"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -87,8 +117,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_files(args: argparse.Namespace, start: datetime | None,
-               end: datetime | None) -> tuple[Any, list[list[Any]]]:
+def _run_files(
+    args: argparse.Namespace, start: datetime | None, end: datetime | None
+) -> tuple[Any, list[list[Any]]]:
     from labkit import insights
 
     source = insights.FileSource(args.file, log_format=args.log_format)
@@ -98,14 +129,17 @@ def _run_files(args: argparse.Namespace, start: datetime | None,
     result = insights.run(args.query, source, start=start, end=end)
     stats = result.statistics
     if args.format == "table":
-        print(f"{len(result.rows):,} rows; {stats.records_matched:,} records matched, "
-              f"{stats.records_scanned:,} scanned ({stats.bytes_scanned:,} bytes)",
-              file=sys.stderr)
+        print(
+            f"{len(result.rows):,} rows; {stats.records_matched:,} records matched, "
+            f"{stats.records_scanned:,} scanned ({stats.bytes_scanned:,} bytes)",
+            file=sys.stderr,
+        )
     return list(result.columns), [list(r) for r in result.rows]
 
 
-def _run_log_groups(args: argparse.Namespace, start: datetime | None,
-                    end: datetime | None) -> tuple[list[str] | None, list[list[Any]]]:
+def _run_log_groups(
+    args: argparse.Namespace, start: datetime | None, end: datetime | None
+) -> tuple[list[str] | None, list[list[Any]]]:
     from labkit import insights
     from labkit.aws.logs import logs_client, run_insights_query
 
@@ -121,12 +155,14 @@ def _run_log_groups(args: argparse.Namespace, start: datetime | None,
     def progress(status: str, elapsed: float) -> None:
         nonlocal shown
         if elapsed > 1.0:  # quick queries print nothing
-            print(f"\rquery {status.lower()} … {elapsed:4.1f}s", end="", file=sys.stderr,
-                  flush=True)
+            print(
+                f"\rquery {status.lower()} … {elapsed:4.1f}s", end="", file=sys.stderr, flush=True
+            )
             shown = True
 
-    records = run_insights_query(client, args.log_group, args.query, start, end,
-                                 on_progress=progress)
+    records = run_insights_query(
+        client, args.log_group, args.query, start, end, on_progress=progress
+    )
     if shown:
         print(f"\rdone in {time.monotonic() - began:.1f}s", file=sys.stderr)
     columns: list[str] = []
@@ -138,23 +174,18 @@ def _run_log_groups(args: argparse.Namespace, start: datetime | None,
 def render(columns: list[str], rows: list[list[Any]], fmt: str) -> str:
     """Rows as an aligned table, a JSON array of objects, or CSV."""
     if fmt == "json":
-        return json.dumps([dict(zip(columns, row, strict=True)) for row in rows],
-                          indent=2, ensure_ascii=False) + "\n"
+        return (
+            json.dumps(
+                [dict(zip(columns, row, strict=True)) for row in rows], indent=2, ensure_ascii=False
+            )
+            + "\n"
+        )
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows([["" if v is None else v for v in row] for row in rows])
         return out.getvalue()
-    cells = [[str(c) for c in columns]] + [["-" if v is None else str(v) for v in row]
-                                           for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
-    lines = []
-    for index, row in enumerate(cells):
-        numeric = [index > 0 and isinstance(rows[index - 1][i], int | float)
-                   for i in range(len(columns))]
-        lines.append("  ".join(c.rjust(w) if n else c.ljust(w)
-                               for c, w, n in zip(row, widths, numeric, strict=True)).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n"
+    from labkit.display import Table
+
+    return repr(Table.of(columns, rows, missing="-")) + "\n"

@@ -14,18 +14,27 @@ class Table:
 
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
+    missing: str = ""  # how a missing value (None) is written
 
     @classmethod
-    def of(cls, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
+    def of(cls, columns: Sequence[str], rows: Sequence[Sequence[Any]], missing: str = "") -> Table:
         """A table from any sequences."""
-        return cls(tuple(columns), tuple(tuple(r) for r in rows))
+        return cls(tuple(columns), tuple(tuple(r) for r in rows), missing)
 
     def __repr__(self) -> str:
-        cells = [list(self.columns)] + [["" if v is None else str(v) for v in r] for r in self.rows]
+        """Aligned text: numbers to the right, everything else to the left."""
+        cells = [list(self.columns)] + [
+            [self.missing if v is None else str(v) for v in r] for r in self.rows
+        ]
         widths = [max(len(row[i]) for row in cells) for i in range(len(self.columns))]
         lines = [
-            "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
-            for row in cells
+            "  ".join(
+                text.rjust(w)
+                if i > 0 and isinstance(self.rows[i - 1][k], int | float)
+                else text.ljust(w)
+                for k, (text, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+            for i, row in enumerate(cells)
         ]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
@@ -35,7 +44,9 @@ class Table:
         body = "".join(
             "<tr>"
             + "".join(
-                f"<td style='text-align:left'>{html.escape('' if v is None else str(v))}</td>"
+                "<td style='text-align:left'>"
+                + html.escape(self.missing if v is None else str(v))
+                + "</td>"
                 for v in row
             )
             + "</tr>"
