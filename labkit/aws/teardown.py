@@ -2,7 +2,8 @@
 
 Instances go first (their network interfaces hold the subnets and security groups), then
 flow logs, peering connections and the routes through them, internet gateways, subnets,
-security groups, VPCs, the log group, and the IAM role, instance profile and policy.
+security groups, VPCs, the log group, the lab's S3 buckets (policy, objects, then the
+bucket), IAM users (keys and policies first), instance profiles, roles and policies.
 Each step lists before it deletes, so ``plan`` (a dry run) and ``remove`` agree.
 """
 
@@ -12,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws import iamusers, s3
 from labkit.display import Table
 
 if TYPE_CHECKING:
@@ -63,6 +65,9 @@ def plan(lab: Lab) -> list[Doomed]:
             tags = lab.logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*"))
             if tags.get("tags", {}).get(lab.TAG_KEY) == lab.prefix:
                 found.append(Doomed("log group", group["logGroupName"], group["logGroupName"]))
+        found += [Doomed("S3 bucket", b, b) for b in s3.lab_buckets(lab)]
+        found += [Doomed("IAM user", u, u) for u in iamusers.lab_users(lab)]
+        found += [Doomed("instance profile", p, p) for p in iamusers.lab_profiles(lab)]
         roles = lab.iam.get_paginator("list_roles").paginate()
         for role in (r for page in roles for r in page["Roles"]):
             if role["RoleName"].startswith(f"{lab.prefix}-"):
@@ -134,6 +139,8 @@ def _role(lab: Lab, name: str) -> None:
             InstanceProfileName=profile["InstanceProfileName"], RoleName=name
         )
         iam.delete_instance_profile(InstanceProfileName=profile["InstanceProfileName"])
+    for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=name, PolicyName=policy)
     iam.delete_role(RoleName=name)
 
 
@@ -145,6 +152,9 @@ _DELETE = {
     "security group": lambda lab, i: lab.ec2.delete_security_group(GroupId=i),
     "VPC": lambda lab, i: lab.ec2.delete_vpc(VpcId=i),
     "log group": lambda lab, i: lab.logs.delete_log_group(logGroupName=i),
+    "S3 bucket": s3.remove_bucket,
+    "IAM user": iamusers.remove_user,
+    "instance profile": iamusers.remove_profile,
     "IAM role": _role,
     "IAM policy": lambda lab, i: lab.iam.delete_policy(PolicyArn=i),
 }

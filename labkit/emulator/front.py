@@ -148,10 +148,13 @@ def parse_request(environ: dict[str, Any], body: bytes) -> AwsRequest | None:
     }
     if environ.get("CONTENT_TYPE"):
         headers["content-type"] = str(environ["CONTENT_TYPE"])
-    access_key, region, service = _parse_auth(headers.get("authorization", ""))
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    auth = headers.get("authorization", "")
+    if not auth and query.get("X-Amz-Credential"):  # a presigned URL
+        auth = f"AWS4-HMAC-SHA256 Credential={query['X-Amz-Credential'][0]}"
+    access_key, region, service = _parse_auth(auth)
     if service is None:
         return None
-    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     target = headers.get("x-amz-target", "")
     params: dict[str, Any] = {}
     action = ""

@@ -7,4 +7,5 @@ import labkit.emulator.flows  # noqa: F401
 import labkit.emulator.iampolicies  # noqa: F401
 import labkit.emulator.instancefs  # noqa: F401  (rm, sudo; the instance filesystem)
 import labkit.emulator.logsquery  # noqa: F401
+import labkit.emulator.s3auth  # noqa: F401  (S3 authorization before moto)
 import labkit.emulator.shell  # noqa: F401

@@ -1,0 +1,198 @@
+"""Lab 2, S3 from a VPC: the plan (names, policies), the setup's reset, and the helpers
+notebook 04 calls: ``aws configure`` on an instance without showing the secret, and the
+explanation of the last S3 denial.
+
+Lab 2 reuses Lab 1's Instance 1 in VPC 1's public subnet: it already has a public IP,
+a route to an internet gateway, and the SSM role that lets the notebook run commands on
+it. Every name derives from the lab's prefix; everything carries the lab's tag.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from labkit.aws import compute, iamusers, s3
+from labkit.errors import ConfigError, NotFoundError
+
+if TYPE_CHECKING:
+    from labkit.aws.iamusers import AccessKey
+    from labkit.aws.ssm import ShellResult
+    from labkit.lab import Lab
+
+OBJECTS = {
+    "welcome.txt": b"Welcome to Lab 2: S3 from a VPC.\n",
+    "notes/routes.txt": b"0.0.0.0/0 -> internet gateway\n",
+    "notes/endpoints.txt": b"A gateway endpoint keeps S3 traffic inside AWS.\n",
+    "data/numbers.csv": b"n,square\n1,1\n2,4\n3,9\n",
+}
+
+
+def _statement(sid: str, actions: list[str], resources: list[str]) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+
+
+@dataclass(frozen=True)
+class Lab2:
+    """Lab 2's names and policies, derived from the lab's prefix."""
+
+    prefix: str
+    bucket: str
+    instance: str = "Instance 1"
+
+    @classmethod
+    def for_lab(cls, lab: Lab, instance: str = "Instance 1") -> Lab2:
+        """The plan for this lab (the bucket name needs the account id)."""
+        return cls(lab.prefix, s3.bucket_name(lab), instance)
+
+    @property
+    def user(self) -> str:
+        """The IAM user whose keys go on the instance (List, Get and Put on the bucket)."""
+        return f"{self.prefix}-s3-user"
+
+    @property
+    def reader(self) -> str:
+        """A second user, allowed to list and read but not to put objects (step 7)."""
+        return f"{self.prefix}-s3-reader"
+
+    @property
+    def role(self) -> str:
+        """The instance role (and its instance profile) of step 8."""
+        return f"{self.prefix}-s3-instance-role"
+
+    @property
+    def ssm_profile(self) -> str:
+        """Lab 1's instance profile (SSM only), which Instance 1 starts with."""
+        return f"{self.prefix}-ec2-ssm"
+
+    def user_policy(self) -> dict[str, Any]:
+        """List every bucket; list, read and write this bucket's objects."""
+        arn = f"arn:aws:s3:::{self.bucket}"
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                _statement("ListMyBuckets", ["s3:ListAllMyBuckets"], ["*"]),
+                _statement("ListTheLabBucket", ["s3:ListBucket"], [arn]),
+                _statement("ReadWriteObjects", ["s3:GetObject", "s3:PutObject"], [f"{arn}/*"]),
+            ],
+        }
+
+    def reader_policy(self) -> dict[str, Any]:
+        """Like the user's, without s3:PutObject."""
+        arn = f"arn:aws:s3:::{self.bucket}"
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                _statement("ListMyBuckets", ["s3:ListAllMyBuckets"], ["*"]),
+                _statement("ListTheLabBucket", ["s3:ListBucket"], [arn]),
+                _statement("ReadObjects", ["s3:GetObject"], [f"{arn}/*"]),
+            ],
+        }
+
+    def objects(self) -> dict[str, bytes]:
+        """The four objects of step 1."""
+        return dict(OBJECTS)
+
+    def reset(self, lab: Lab) -> str:
+        """Put the lab back where step 1 starts; returns one line saying what was reset.
+
+        Deletes the users' access keys, ``~/.aws`` and ``/tmp/test.txt`` on the instance,
+        objects other than the four, and gives the instance back Lab 1's SSM-only profile.
+        """
+        done = []
+        keys = 0
+        for user in (self.user, self.reader):
+            try:
+                keys += iamusers.delete_access_keys(lab, user)
+            except NotFoundError:
+                continue  # a first run: the user does not exist yet
+        if keys:
+            done.append(f"{keys} access key{'s' if keys > 1 else ''} deleted")
+        if iamusers.instance_profile(lab, self.instance) != self.ssm_profile:
+            iamusers.set_instance_profile(lab, self.instance, self.ssm_profile)
+            done.append(f"{self.instance} back on instance profile {self.ssm_profile}")
+        cleared = lab.shell(self.instance, "ls -a ~ /tmp")
+        if ".aws" in cleared.stdout.split() or "test.txt" in cleared.stdout.split():
+            lab.shell(self.instance, "rm -rf ~/.aws /tmp/test.txt")
+            done.append(f"~/.aws and /tmp/test.txt removed on {self.instance}")
+        if s3.ensure_bucket(lab, self.bucket) is False:
+            extra = [k for k in s3.list_keys(lab, self.bucket) if k not in OBJECTS]
+            with lab.call(f"removing extra objects from {self.bucket}"):
+                for key in extra:
+                    lab.s3.delete_object(Bucket=self.bucket, Key=key)
+            if extra:
+                done.append(f"{len(extra)} extra object{'s' if len(extra) > 1 else ''} removed")
+        return "reset: " + ("; ".join(done) if done else "nothing to reset (a first run)")
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What a terminal would show for a command sequence; secrets already masked."""
+
+    instance: str
+    lines: tuple[str, ...]
+    exit_code: int
+
+    @property
+    def ok(self) -> bool:
+        """True if every command exited 0."""
+        return self.exit_code == 0
+
+    def __repr__(self) -> str:
+        return "\n".join(self.lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
+def configure(
+    lab: Lab, instance: str, key: AccessKey, region: str, output: str = "text"
+) -> Transcript:
+    """``aws configure`` on the instance, answered non-interactively (``aws configure set``).
+
+    The secret travels in the command to the instance but is never shown: the transcript
+    masks it as the CLI does locally, and shows only stars on the ``aws`` backend.
+    """
+    settings = [
+        ("aws_access_key_id", key.access_key_id),
+        ("aws_secret_access_key", key.secret_access_key),
+        ("region", region),
+        ("output", output),
+    ]
+    line = " && ".join(f"aws configure set {n} {shlex.quote(v)}" for n, v in settings)
+    result = lab.shell(instance, line)
+    secret = (
+        iamusers.mask(key.secret_access_key) if lab.backend == "local" else "*" * 16 + " (hidden)"
+    )
+    shown = (
+        f"[ec2-user@{instance} ~]$ aws configure",
+        f"AWS Access Key ID [None]: {key.access_key_id}",
+        f"AWS Secret Access Key [None]: {secret}",
+        f"Default region name [None]: {region}",
+        f"Default output format [None]: {output}",
+    )
+    problems = tuple(
+        p.replace(key.secret_access_key, secret) for p in result.stderr.splitlines() if p
+    )
+    return Transcript(instance, shown + problems, result.exit_code)
+
+
+def upload_as(lab: Lab, instance: str, key: AccessKey, bucket: str, region: str) -> ShellResult:
+    """Configure another user's keys under the CLI profile ``reader`` and try an upload."""
+    for name, value in (
+        ("aws_access_key_id", key.access_key_id),
+        ("aws_secret_access_key", key.secret_access_key),
+        ("region", region),
+    ):
+        done = lab.shell(
+            instance, f"aws configure set {name} {shlex.quote(value)} --profile reader"
+        )
+        if not done.ok:
+            raise ConfigError(f"could not configure the reader profile on {instance}")
+    return lab.shell(instance, f"aws s3 cp /tmp/test.txt s3://{bucket} --profile reader")
+
+
+def instance_summary(lab: Lab, name: str) -> compute.Instance:
+    """The instance Lab 2 uses (Lab 1's, in VPC 1's public subnet)."""
+    return compute.find_instance(lab, name)
