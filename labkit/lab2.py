@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 
 OBJECTS = {
     "welcome.txt": b"Welcome to Lab 2: S3 from a VPC.\n",
-    "notes/routes.txt": b"0.0.0.0/0 -> internet gateway\n",
-    "notes/endpoints.txt": b"A gateway endpoint keeps S3 traffic inside AWS.\n",
-    "data/numbers.csv": b"n,square\n1,1\n2,4\n3,9\n",
+    "routes.txt": b"0.0.0.0/0 -> internet gateway\n",
+    "endpoints.txt": b"A gateway endpoint keeps S3 traffic inside AWS.\n",
+    "numbers.csv": b"n,square\n1,1\n2,4\n3,9\n",
 }
 
 
@@ -45,6 +45,13 @@ class Lab2:
     def for_lab(cls, lab: Lab, instance: str = "Instance 1") -> Lab2:
         """The plan for this lab (the bucket name needs the account id)."""
         return cls(lab.prefix, s3.bucket_name(lab), instance)
+
+    @classmethod
+    def ready(cls, lab: Lab, instance: str = "Instance 1") -> Lab2:
+        """The plan, after :meth:`reset`; prints the one line saying what was reset."""
+        plan = cls.for_lab(lab, instance)
+        print(plan.reset(lab))
+        return plan
 
     @property
     def user(self) -> str:

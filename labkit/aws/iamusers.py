@@ -29,12 +29,16 @@ class AccessKey:
     user: str
     access_key_id: str
     secret_access_key: str = field(repr=False)
+    hide_all: bool = False  # on AWS not even the last four characters are shown
 
     def __repr__(self) -> str:
+        secret = "*" * 16 if self.hide_all else mask(self.secret_access_key)
         return (
             f"AccessKey(user={self.user!r}, access_key_id={self.access_key_id!r}, "
-            f"secret_access_key={mask(self.secret_access_key)!r})"
+            f"secret_access_key={secret!r})"
         )
+
+    __str__ = __repr__
 
 
 def ensure_user(lab: Lab, name: str, policy_name: str, document: dict[str, Any]) -> str:
@@ -66,7 +70,7 @@ def new_access_key(lab: Lab, user: str) -> AccessKey:
     delete_access_keys(lab, user)
     with lab.call(f"creating an access key for {user}"):
         raw = lab.iam.create_access_key(UserName=user)["AccessKey"]
-    return AccessKey(user, raw["AccessKeyId"], raw["SecretAccessKey"])
+    return AccessKey(user, raw["AccessKeyId"], raw["SecretAccessKey"], lab.backend == "aws")
 
 
 def ensure_instance_role(lab: Lab, name: str, policy_name: str, document: dict[str, Any]) -> str:

@@ -254,12 +254,12 @@ def environment(
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_SDK_UA_APP_ID": instanceid.APP_PREFIX + run.token,
-        "AWS_MAX_ATTEMPTS": "1",
-        "AWS_RETRY_MODE": "standard",
         "LABKIT_SANDBOX_ROOT": str(fs.root),
         "LABKIT_SANDBOX_READ": os.pathsep.join(_readable()),
         "LABKIT_SANDBOX_PORTS": ",".join(str(p) for p in ports),
     }
+    if endpoint != server_url():  # no path to S3: one attempt, so the failure is immediate
+        env.update(AWS_MAX_ATTEMPTS="1", AWS_RETRY_MODE="standard")
     if role:
         base = server_url() or endpoint
         env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = credentials_url(base, run)

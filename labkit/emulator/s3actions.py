@@ -115,8 +115,7 @@ def split_target(path: str, host: str = "") -> tuple[str | None, str | None]:
     """(bucket, key) from a path-style path, or a virtual-hosted ``bucket.s3.…`` host."""
     found = _VHOST.match(host.split(":")[0])
     if found:
-        bucket, key = found.group("bucket"), path.lstrip("/")
-        return bucket, key or None
+        return found.group("bucket"), path.lstrip("/") or None
     parts = path.lstrip("/").split("/", 1)
     bucket = parts[0] or None
     key = parts[1] if len(parts) == 2 and parts[1] else None
@@ -185,10 +184,10 @@ def classify(
         resource = f"arn:aws:s3:::{bucket}"
         if operation == "DeleteObjects":
             keys = re.findall(rb"<Key>(.*?)</Key>", body) or [b"*"]
-            needs = tuple(
+            each = tuple(
                 ("s3:DeleteObject", f"{resource}/{k.decode('utf-8', 'replace')}") for k in keys
             )
-            return S3Operation(operation, bucket, None, needs)
+            return S3Operation(operation, bucket, None, each)
         action = "s3:" + ACTION_OF.get(operation, operation)
         return S3Operation(operation, bucket, None, ((action, resource),))
     operation = _object_operation(method, query, headers)

@@ -167,7 +167,12 @@ def decide(req: AwsRequest, op: S3Operation, caller: Caller) -> tuple[Decision, 
     """Evaluate every permission the request needs; the first denial, or None if allowed."""
     run = instanceid.run_for_user_agent(req.headers.get("user-agent", ""))
     instance_id = run.instance_id if run else None
-    path = s3_path(live_topology(req.account_id, req.region), instance_id, req.region)
+    topo = live_topology(req.account_id, req.region)
+    path = s3_path(topo, instance_id, req.region)
+    source = "host (the internet)"
+    if instance_id is not None:
+        name = getattr(topo.get(instance_id), "name", None)
+        source = f"{instance_id} ({name})" if name else instance_id
     context = _context(caller, dict(path.context()), req.region)
     context.update(request_keys(op, req.query))
     resource_policy = bucket_policy(op.bucket, req.account_id)
@@ -195,7 +200,7 @@ def decide(req: AwsRequest, op: S3Operation, caller: Caller) -> tuple[Decision, 
             "principal": caller.arn,
             "action": action,
             "resource": resource,
-            "source": instance_id or "host",
+            "source": source,
             "path": path.kind,
             "path_explanation": path.explanation,
             "decision": decision.to_json() if decision else _root_allow(),

@@ -142,7 +142,7 @@ def test_denials_are_kept_with_their_deciding_statement(
     ]
     assert last[-1]["decision"]["decision"] == "explicit_deny"
     assert last[-1]["decision"]["matched"][0]["sid"] == "NoDeletes"
-    assert last[-1]["source"] == "host" and last[-1]["path"] == "internet"
+    assert last[-1]["source"] == "host (the internet)" and last[-1]["path"] == "internet"
     # The root user may always remove a bucket policy that locks everyone out.
     admin.delete_bucket_policy(Bucket=BUCKET)
     admin.delete_object(Bucket=BUCKET, Key="object-0.txt")
