@@ -18,6 +18,7 @@ SUBCOMMAND_MODULES = (
     "labkit.cli_run",
     "labkit.cli_query",
     "labkit.cli_reach",
+    "labkit.cli_policy",
 )
 
 
