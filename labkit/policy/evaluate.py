@@ -47,6 +47,7 @@ POLICY_TYPE = {
     "resource": "resource-based",
     "endpoint": "VPC endpoint",
 }
+ARTICLE = {"identity": "an", "resource": "a", "endpoint": "a"}
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,8 @@ def evaluate(
     endpoint = [endpoint_policy] if endpoint_policy else []
     denies = _matches([*identity_policies, *resource, *endpoint], request, "Deny")
     if denies:
-        context = f"with an explicit deny in a {POLICY_TYPE[denies[0].kind]} policy"
+        kind = denies[0].kind
+        context = f"with an explicit deny in {ARTICLE[kind]} {POLICY_TYPE[kind]} policy"
         reason = f"Explicitly denied by {_names(denies)}; an explicit deny beats any allow."
         return Decision("explicit_deny", tuple(denies), reason, _message(request, context))
     endpoint_allows = _matches(endpoint, request, "Allow")
@@ -175,13 +177,14 @@ def evaluate(
         return _implicit(request, "endpoint", (whole,), why)
     identity_allows = _matches(identity_policies, request, "Allow")
     resource_allows = _matches(resource, request, "Allow")
-    account = principal_account(request.principal)
-    same_account = account == request.account
-    if (
-        same_account
-        and (identity_allows or resource_allows)
-        or (identity_allows and resource_allows)
-    ):
+    same_account = principal_account(request.principal) == request.account
+    if request.principal == "*":
+        allowed = bool(resource_allows)  # an anonymous caller has no identity policies
+    elif same_account:
+        allowed = bool(identity_allows or resource_allows)
+    else:
+        allowed = bool(identity_allows and resource_allows)
+    if allowed:
         deciding = (*identity_allows, *resource_allows, *endpoint_allows)
         reason = f"Allowed by {_names(deciding)}, and no statement denies it."
         return Decision("allow", deciding, reason, "")
