@@ -35,10 +35,12 @@ from typing import Any
 
 from labkit.policy.conditions import condition_holds, lookup
 from labkit.policy.matching import (
+    ACCOUNT,
+    DIRECT,
     action_matches,
     arn_matches,
     principal_account,
-    principal_matches,
+    principal_match,
 )
 from labkit.policy.model import Policy, Statement
 
@@ -104,36 +106,55 @@ class Decision:
                 "matched": [m.to_json() for m in self.matched], "reason": self.reason}  # fmt: skip
 
 
-def statement_applies(statement: Statement, policy: Policy, request: Request) -> bool:
-    """True if the statement's Action, Resource, Principal and Condition all match."""
+def principal_level(statement: Statement, policy: Policy, request: Request) -> str | None:
+    """``"direct"``, ``"account"`` (the caller's account is named) or None: see matching."""
+    if statement.principals is None:
+        return DIRECT  # identity policies: the principal is the identity they are attached to
+    root_only = policy.kind == "endpoint"
+    levels = {
+        principal_match(value, request.principal, account_means_root_only=root_only)
+        for kind, value in statement.principals.values
+        if kind == "AWS"
+    }
+    if statement.not_principal:
+        return DIRECT if levels <= {None} else None
+    return DIRECT if DIRECT in levels else ACCOUNT if ACCOUNT in levels else None
+
+
+def _applies(statement: Statement, policy: Policy, request: Request) -> str | None:
     hit = any(action_matches(a, request.action) for a in statement.actions)
     if hit == statement.not_action:
-        return False
+        return None
     hit = any(arn_matches(r, request.resource) for r in statement.resources)
     if hit == statement.not_resource:
-        return False
-    if statement.principals is not None:
-        root_only = policy.kind == "endpoint"
-        hit = any(
-            principal_matches(value, request.principal, account_means_root_only=root_only)
-            for kind, value in statement.principals.values
-            if kind == "AWS"
-        )
-        if hit == statement.not_principal:
-            return False
-    return all(
-        condition_holds(c.op, c.values, lookup(request.context, c.key))
-        for c in statement.conditions
-    )
+        return None
+    level = principal_level(statement, policy, request)
+    if level is None:
+        return None
+    for c in statement.conditions:
+        if not condition_holds(c.op, c.values, lookup(request.context, c.key)):
+            return None
+    return level
 
 
-def _matches(policies: Sequence[Policy], request: Request, effect: str) -> list[Match]:
-    return [
-        Match(p.name, p.kind, s.sid, s.effect, s.index)
-        for p in policies
-        for s in p.statements
-        if s.effect == effect and statement_applies(s, p, request)
-    ]
+def statement_applies(statement: Statement, policy: Policy, request: Request) -> bool:
+    """True if the statement's Action, Resource, Principal and Condition all match."""
+    return _applies(statement, policy, request) is not None
+
+
+def _matches(
+    policies: Sequence[Policy], request: Request, effect: str, level: str | None = None
+) -> list[Match]:
+    """Statements of ``effect`` that apply; with ``level``, only those matching at that level."""
+    found = []
+    for p in policies:
+        for s in p.statements:
+            if s.effect != effect:
+                continue
+            got = _applies(s, p, request)
+            if got is not None and (level is None or got == level):
+                found.append(Match(p.name, p.kind, s.sid, s.effect, s.index))
+    return found
 
 
 def _names(matches: Sequence[Match]) -> str:
@@ -176,16 +197,19 @@ def evaluate(
         why = f"the request came through a VPC endpoint and no statement of {endpoint_policy.name}"
         return _implicit(request, "endpoint", (whole,), why)
     identity_allows = _matches(identity_policies, request, "Allow")
-    resource_allows = _matches(resource, request, "Allow")
+    # A bucket policy Allow naming the caller (or everyone) grants on its own in the same
+    # account; one naming only the caller's account delegates to that account's IAM policies.
+    direct = _matches(resource, request, "Allow", DIRECT)
+    delegated = _matches(resource, request, "Allow", ACCOUNT)
     same_account = principal_account(request.principal) == request.account
     if request.principal == "*":
-        allowed = bool(resource_allows)  # an anonymous caller has no identity policies
+        allowed = bool(direct)  # an anonymous caller has no identity policies
     elif same_account:
-        allowed = bool(identity_allows or resource_allows)
+        allowed = bool(identity_allows or direct)
     else:
-        allowed = bool(identity_allows and resource_allows)
+        allowed = bool(identity_allows and (direct or delegated))
     if allowed:
-        deciding = (*identity_allows, *resource_allows, *endpoint_allows)
+        deciding = (*identity_allows, *direct, *delegated, *endpoint_allows)
         reason = f"Allowed by {_names(deciding)}, and no statement denies it."
         return Decision("allow", deciding, reason, "")
     if request.principal == "*" or (not same_account and identity_allows):
@@ -193,9 +217,14 @@ def evaluate(
         why = (
             f"no statement of {resource_policy.name}"
             if resource_policy
-            else ("no resource-based policy (the bucket has none)")
+            else "no resource-based policy (the bucket has none)"
         )
         return _implicit(request, "resource", (), why)
     names = ", ".join(p.name for p in [*identity_policies, *resource])
     why = f"no statement of {names}" if names else "no policy (there are none)"
+    if delegated:
+        why = (
+            f"{_names(delegated)} names only the account, which hands the decision to the "
+            f"account's identity-based policies, and no statement of them"
+        )
     return _implicit(request, "identity", (), why)

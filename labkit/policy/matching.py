@@ -77,40 +77,56 @@ def _is_root(principal: str) -> bool:
     return parts is not None and parts[2] == "iam" and parts[5] == "root"
 
 
-def principal_matches(
-    policy_value: str, principal: str, *, account_means_root_only: bool = False
-) -> bool:
-    """True if one ``Principal`` entry (an ``AWS`` value or ``"*"``) names the request's principal.
+DIRECT = "direct"
+ACCOUNT = "account"
 
-    - ``"*"`` is everyone, anonymous callers included.
-    - An account id or ``arn:aws:iam::ACCOUNT:root`` in a resource-based policy stands for the
-      account, so it matches every principal of that account (user, role, session, root):
-      "When you specify an AWS account [...] you delegate permissions to the account", see
+
+def principal_match(
+    policy_value: str, principal: str, *, account_means_root_only: bool = False
+) -> str | None:
+    """How one ``Principal`` entry (an ``AWS`` value or ``"*"``) names the request's principal.
+
+    Returns ``"direct"`` (the entry names the caller, or everyone), ``"account"`` (the entry
+    names the caller's account) or None (no match).
+
+    - ``"*"`` and ``{"AWS": "*"}`` are everyone, anonymous callers included.
+    - An account id or ``arn:aws:iam::ACCOUNT:root`` stands for the account, not only its
+      root user: "This delegates authority to the account [...] Using the account ARN in the
+      Principal element does not limit permissions to only the root user of the account."
       https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts
-      An explicit ``Deny`` naming the account therefore denies every principal in it.
-    - In a gateway endpoint policy it means the root user only
-      (``account_means_root_only``): https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html
+      So it matches every principal of the account (an explicit Deny naming the account
+      denies them all), but an Allow naming it only delegates to the account's own IAM
+      policies; ``evaluate`` uses the ``"account"`` level for that.
+    - In a gateway endpoint policy it means the account's root user only
+      (``account_means_root_only``): "the following formats [...] grant access to the AWS
+      account root user only, not all users and roles for the account", see
+      https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html
+      (we model gateway endpoints, the labs' S3 endpoint; interface endpoints differ).
     - A user or role ARN matches itself; an assumed-role session
       ``arn:aws:sts::A:assumed-role/R/S`` matches its session ARN and the role's ARN
       ``arn:aws:iam::A:role/[path/]R``:
       https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-role-session
     """
     if policy_value == "*":
-        return True
+        return DIRECT
     if principal == "*":
-        return False
+        return None
     account = principal_account(principal)
     policy_account = policy_value if policy_value.isdigit() else None
     if policy_account is None and (parts := split_arn(policy_value)) and parts[5] == "root":
         policy_account = parts[4]
     if policy_account is not None:
-        if account_means_root_only:
-            return account == policy_account and _is_root(principal)
-        return account == policy_account
+        if account != policy_account:
+            return None
+        if _is_root(principal):
+            return DIRECT
+        return None if account_means_root_only else ACCOUNT
     if policy_value == principal:
-        return True
+        return DIRECT
     role = _role_of_session(principal)
     parts = split_arn(policy_value)
     if role is None or parts is None or parts[2] != "iam" or parts[4] != account:
-        return False
-    return parts[5].startswith("role/") and parts[5].rsplit("/", 1)[-1] == role
+        return None
+    if parts[5].startswith("role/") and parts[5].rsplit("/", 1)[-1] == role:
+        return DIRECT
+    return None
