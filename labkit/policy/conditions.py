@@ -32,6 +32,11 @@ NEGATED: dict[str, str] = {}
 """Negated operator name → the positive operator it negates."""
 
 SET_PREFIXES = ("ForAnyValue", "ForAllValues")
+
+# Operators whose policy values are wildcard patterns (the others compare literally).
+PATTERN_OPERATORS = frozenset(
+    {"StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"}
+)
 IF_EXISTS = "IfExists"
 
 

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.policy.conditions import condition_holds, lookup
+from labkit.policy.conditions import PATTERN_OPERATORS, condition_holds, lookup
 from labkit.policy.matching import (
     ACCOUNT,
     DIRECT,
@@ -43,6 +43,7 @@ from labkit.policy.matching import (
     principal_match,
 )
 from labkit.policy.model import Policy, Statement
+from labkit.policy.variables import VARIABLES_VERSION, Unresolved, literal, substitute_all
 
 POLICY_TYPE = {
     "identity": "identity-based",
@@ -122,18 +123,31 @@ def principal_level(statement: Statement, policy: Policy, request: Request) -> s
 
 
 def _applies(statement: Statement, policy: Policy, request: Request) -> str | None:
+    """None if the statement does not apply; else the principal level (see matching)."""
     hit = any(action_matches(a, request.action) for a in statement.actions)
     if hit == statement.not_action:
-        return None
-    hit = any(arn_matches(r, request.resource) for r in statement.resources)
-    if hit == statement.not_resource:
         return None
     level = principal_level(statement, policy, request)
     if level is None:
         return None
-    for c in statement.conditions:
-        if not condition_holds(c.op, c.values, lookup(request.context, c.key)):
+    variables = policy.version == VARIABLES_VERSION
+    try:
+        resources = (
+            substitute_all(statement.resources, request.context)
+            if variables
+            else statement.resources
+        )
+        hit = any(arn_matches(r, request.resource) for r in resources)
+        if hit == statement.not_resource:
             return None
+        for c in statement.conditions:
+            values = substitute_all(c.values, request.context) if variables else c.values
+            if c.op.base not in PATTERN_OPERATORS:
+                values = tuple(literal(v) for v in values)
+            if not condition_holds(c.op, values, lookup(request.context, c.key)):
+                return None
+    except Unresolved:
+        return None  # an unresolved policy variable: the statement does not apply
     return level
 
 

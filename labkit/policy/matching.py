@@ -14,10 +14,18 @@ from functools import lru_cache
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
 ARN_PARTS = 6
 
+# A literal * or ? inside a pattern (written ${*} / ${?} in a policy, see variables.py).
+LITERAL_STAR = "\ue000"
+LITERAL_QUESTION = "\ue001"
+_LITERALS = {LITERAL_STAR: "\\*", LITERAL_QUESTION: "\\?"}
+
 
 @lru_cache(maxsize=4096)
 def _wildcard_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    body = "".join(
+        ".*" if ch == "*" else "." if ch == "?" else _LITERALS.get(ch) or re.escape(ch)
+        for ch in pattern
+    )
     return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 

@@ -29,6 +29,12 @@ _ACTION = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 
+# The two policy language versions; without Version a policy is read as 2008-10-17, where
+# ${...} policy variables are plain text.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html
+VERSIONS = ("2012-10-17", "2008-10-17")
+DEFAULT_VERSION = "2008-10-17"
+
 
 class PolicyError(LabkitError):
     """A policy document that AWS would reject: one line saying what and where."""
@@ -74,6 +80,7 @@ class Policy:
     name: str
     kind: str
     statements: tuple[Statement, ...]
+    version: str = DEFAULT_VERSION
 
 
 def _where(name: str, index: int, sid: str | None) -> str:
@@ -215,7 +222,10 @@ def _load(document: str | Mapping[str, Any], name: str) -> tuple[Mapping[str, An
             ) from None
         size = len(document)
     else:
-        loaded, size = document, len(json.dumps(document))
+        try:
+            loaded, size = document, len(json.dumps(document))
+        except (TypeError, ValueError):
+            raise PolicyError(f"{name}: the policy holds values JSON cannot express") from None
     if not isinstance(loaded, Mapping):
         raise PolicyError(f'{name}: a policy must be a JSON object with a "Statement"')
     return loaded, size
@@ -231,6 +241,11 @@ def parse_policy(document: str | Mapping[str, Any], *, name: str, kind: str) -> 
             f"{name}: an endpoint policy is {size:,} characters, over AWS's limit of "
             f"{ENDPOINT_POLICY_MAX_CHARS:,}; shorten it"
         )
+    version = loaded.get("Version", DEFAULT_VERSION)
+    if version not in VERSIONS:
+        raise PolicyError(
+            f'{name}: Version is {version!r}; use "2012-10-17" (or omit it for 2008-10-17)'
+        )
     if "Statement" not in loaded:
         raise PolicyError(f'{name}: missing "Statement"')
     raw = loaded["Statement"]
@@ -238,4 +253,4 @@ def parse_policy(document: str | Mapping[str, Any], *, name: str, kind: str) -> 
     if not raws:
         raise PolicyError(f'{name}: "Statement" is empty')
     statements = tuple(_statement(item, i, name, kind) for i, item in enumerate(raws))
-    return Policy(name, kind, statements)
+    return Policy(name, kind, statements, version)
