@@ -9,7 +9,11 @@ all its conditions match. Then, in AWS's order:
    statement allows it → ``implicit_deny``, attributed to the endpoint policy: an endpoint
    policy only filters, it never grants;
 3. same account: an ``Allow`` in an identity policy **or** the bucket policy → ``allow``;
-   across accounts both sides must allow;
+   across accounts both sides must allow; an anonymous caller needs the bucket policy.
+   A bucket-policy Allow whose Principal names only the caller's *account* (account id
+   or ``:root``) delegates to the account's identity policies: it does not grant a
+   same-account user or role on its own (it does grant the root user), and it is the
+   resource side's allow in a cross-account request;
 4. otherwise ``implicit_deny``.
 
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
@@ -19,12 +23,15 @@ https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html
 The ``message`` copies S3's enhanced AccessDenied text from
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html#access-denied-message-examples
 ``User: ARN is not authorized to perform: ACTION on resource: "ARN" <context>``, where the
-context is ``with an explicit deny in a {identity-based|resource-based|VPC endpoint} policy``
-or ``because no {identity-based|resource-based|VPC endpoint} policy allows the ACTION
-action``. Choices where AWS is silent: the page's implicit-deny examples leave out
-``on resource: "..."``, but AWS's live messages keep it, so we always keep it; when denies
-of several kinds match, AWS names one, we name the first in identity, resource, endpoint
-order; an anonymous caller gets S3's plain ``Access Denied``.
+context is ``with an explicit deny in an identity-based policy`` (``a resource-based
+policy``, ``a VPC endpoint policy``) or ``because no identity-based policy allows the
+ACTION action`` (``resource-based``, ``VPC endpoint``). Choices where AWS is silent or
+unclear: the page's implicit-deny examples leave out ``on resource: "..."`` but its
+explicit ones and AWS's live messages keep it, so we always keep it; the page says
+enhanced messages are not returned for endpoint-policy denials yet shows their text, so
+we use that text; when denies of several kinds match, AWS names one, we name the first
+in identity, resource, endpoint order; a same-account implicit deny names the
+identity-based policy; an anonymous caller gets S3's plain ``Access Denied``.
 """
 
 from __future__ import annotations
