@@ -125,7 +125,17 @@ def principal_level(statement: Statement, policy: Policy, request: Request) -> s
         if kind == "AWS"
     }
     if statement.not_principal:
-        return DIRECT if levels <= {None} else None
+        # AWS checks the account, then the role, then the user or session: a principal is
+        # exempt only if its account is listed too ("you must also specify the account ARN
+        # of the not-denied principal"), see
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+        account = principal_account(request.principal)
+        account_listed = any(
+            value == "*" or value == account or value == f"arn:aws:iam::{account}:root"
+            for kind, value in statement.principals.values
+            if kind == "AWS"
+        )
+        return None if DIRECT in levels and account_listed else DIRECT
     return DIRECT if DIRECT in levels else ACCOUNT if ACCOUNT in levels else None
 
 

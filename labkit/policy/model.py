@@ -204,6 +204,9 @@ def _statement(raw: Any, index: int, name: str, kind: str) -> Statement:
                 )
     else:
         value, not_principal = _pair(raw, "Principal", where)
+        if not_principal and effect != "Deny":
+            # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+            raise PolicyError(f'{where}: NotPrincipal works only with "Effect": "Deny"')
         principals = _principals(value, "NotPrincipal" if not_principal else "Principal", where)
     conditions = _conditions(raw["Condition"], where) if "Condition" in raw else ()
     return Statement(
