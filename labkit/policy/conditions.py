@@ -20,6 +20,7 @@ import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from labkit.policy.matching import split_arn, wildcard_match
 
@@ -98,15 +99,25 @@ def parse_operator(name: str) -> OperatorName:
     return OperatorName(base, prefix, if_exists)
 
 
-def lookup(context: Mapping[str, str | Sequence[str]], key: str) -> list[str] | None:
+def _text(value: object) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def lookup(context: Mapping[str, Any], key: str) -> list[str] | None:
     """The request's values for ``key`` (names are case-insensitive), or None if absent.
 
+    Values may be a string, a list of strings, or (from JSON) a boolean or number, read as
+    ``"true"``/``"false"`` or its decimal text; a null value counts as absent.
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
     """
     wanted = key.lower()
     for name, value in context.items():
         if name.lower() == wanted:
-            return [value] if isinstance(value, str) else list(value)
+            if value is None:
+                return None
+            if isinstance(value, list | tuple):
+                return [_text(v) for v in value]
+            return [_text(value)]
     return None
 
 
