@@ -4,7 +4,14 @@
 ``Request`` and says which statements decided and why, with AWS's AccessDenied message.
 """
 
-from labkit.policy.evaluate import Decision, Match, Request, evaluate, statement_applies
+from labkit.policy.evaluate import (
+    Decision,
+    Match,
+    Request,
+    evaluate,
+    principal_context,
+    statement_applies,
+)
 from labkit.policy.model import Condition, Policy, PolicyError, Statement, parse_policy
 
 __all__ = [
@@ -16,6 +23,7 @@ __all__ = [
     "Request",
     "Statement",
     "evaluate",
+    "principal_context",
     "parse_policy",
     "statement_applies",
 ]

@@ -37,7 +37,7 @@ identity-based policy; an anonymous caller gets S3's plain ``Access Denied``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from labkit.policy.conditions import PATTERN_OPERATORS, condition_holds, lookup
@@ -48,6 +48,7 @@ from labkit.policy.matching import (
     arn_matches,
     principal_account,
     principal_match,
+    split_arn,
 )
 from labkit.policy.model import Policy, Statement
 from labkit.policy.variables import VARIABLES_VERSION, Unresolved, literal, substitute_all
@@ -112,6 +113,38 @@ class Decision:
         """``{"decision", "matched": [...], "reason"}`` as ``labkit policy eval`` prints it."""
         return {"decision": self.decision,
                 "matched": [m.to_json() for m in self.matched], "reason": self.reason}  # fmt: skip
+
+
+def principal_context(principal: str) -> dict[str, str]:
+    """The global keys AWS puts in every signed request's context, derived from the caller.
+
+    ``aws:PrincipalArn`` (for a role session: the role's ARN, not the session's),
+    ``aws:PrincipalAccount``, and ``aws:username`` for IAM users; nothing for anonymous.
+    The role's path is not in a session ARN, so a derived role ARN has none.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+    """
+    parts = split_arn(principal)
+    if parts is None:
+        return {}
+    keys = {"aws:PrincipalArn": principal, "aws:PrincipalAccount": parts[4]}
+    resource = parts[5]
+    if parts[2] == "sts" and resource.startswith("assumed-role/"):
+        role = resource.split("/")[1]
+        keys["aws:PrincipalArn"] = f"arn:{parts[1]}:iam::{parts[4]}:role/{role}"
+    elif parts[2] == "iam" and resource.startswith("user/"):
+        keys["aws:username"] = resource.rsplit("/", 1)[-1]
+    return keys
+
+
+def _with_principal_keys(request: Request) -> Request:
+    """The request with derived principal keys added where its context does not name them."""
+    given = {name.lower() for name in request.context}
+    extra = {
+        k: v for k, v in principal_context(request.principal).items() if k.lower() not in given
+    }
+    if not extra:
+        return request
+    return replace(request, context={**extra, **request.context})
 
 
 def principal_level(statement: Statement, policy: Policy, request: Request) -> str | None:
@@ -213,7 +246,12 @@ def evaluate(
     resource_policy: Policy | None = None,
     endpoint_policy: Policy | None = None,
 ) -> Decision:
-    """Decide ``request`` as AWS does; see the module docstring for the order of the rules."""
+    """Decide ``request`` as AWS does; see the module docstring for the order of the rules.
+
+    Keys the context does not give are derived from the principal (``principal_context``);
+    give a key the value None to model it as absent.
+    """
+    request = _with_principal_keys(request)
     resource = [resource_policy] if resource_policy else []
     endpoint = [endpoint_policy] if endpoint_policy else []
     denies = _matches([*identity_policies, *resource, *endpoint], request, "Deny")
