@@ -68,7 +68,7 @@ class Request:
     principal: str
     action: str
     resource: str
-    context: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+    context: Mapping[str, str | Sequence[str] | None] = field(default_factory=dict)
     account: str = "123456789012"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from labkit.policy.conditions import lookup
 from labkit.policy.matching import LITERAL_QUESTION, LITERAL_STAR
@@ -29,7 +30,7 @@ class Unresolved(Exception):
     """A variable with no value in the request and no default."""
 
 
-def substitute(text: str, context: Mapping[str, str | Sequence[str]]) -> str:
+def substitute(text: str, context: Mapping[str, Any]) -> str:
     """``text`` with each variable replaced; raise Unresolved if one has no value."""
     if "${" not in text:
         return text
@@ -48,9 +49,7 @@ def substitute(text: str, context: Mapping[str, str | Sequence[str]]) -> str:
     return _VARIABLE.sub(value, text)
 
 
-def substitute_all(
-    texts: Sequence[str], context: Mapping[str, str | Sequence[str]]
-) -> tuple[str, ...]:
+def substitute_all(texts: Sequence[str], context: Mapping[str, Any]) -> tuple[str, ...]:
     """Every text substituted; raise Unresolved if any variable has no value."""
     return tuple(substitute(text, context) for text in texts)
 
