@@ -97,7 +97,7 @@ class Match:
 
 @dataclass(frozen=True)
 class Decision:
-    """The outcome, its deciding statements, a readable reason and AWS's message."""
+    """The outcome, its deciding statements, a readable reason and AWS's message ("" if allowed)."""
 
     decision: str  # "allow" | "explicit_deny" | "implicit_deny"
     matched: tuple[Match, ...]
