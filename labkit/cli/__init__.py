@@ -9,11 +9,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from labkit.cli import emulator, query, reach, run
+from labkit.cli import emulator, policy, query, reach, run
 from labkit.errors import LabkitError
 
 # The subcommands, in ``labkit --help`` order: one module each, with ``register(subparsers)``.
-SUBCOMMANDS = (emulator, run, query, reach)
+SUBCOMMANDS = (emulator, run, query, reach, policy)
 
 
 def build_parser() -> argparse.ArgumentParser:
