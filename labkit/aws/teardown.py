@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import iamusers, s3
-from labkit.display import Table
+from labkit.tables import Table
 
 if TYPE_CHECKING:
     from labkit.lab import Lab

@@ -224,7 +224,7 @@ def outside(tmp_path: Path) -> Path:
 
 
 def instance_root(instance: str) -> Path:
-    from labkit.emulator.instancefs import instances_root
+    from labkit.emulator.shell.fs import instances_root
 
     return instances_root() / "us-east-1" / instance
 

@@ -39,8 +39,8 @@ import sys
 from labkit.emulator import instanceid
 from labkit.emulator.credentials import credentials_url, instance_role_arn
 from labkit.emulator.front import DEFAULT_ACCOUNT_ID, server_url
-from labkit.emulator.instancefs import HOME, EscapeError, InstanceFS, InstanceState
-from labkit.emulator.shell_commands import Context, command
+from labkit.emulator.shell.fs import HOME, EscapeError, InstanceFS, InstanceState
+from labkit.emulator.shell.runtime import Context
 from labkit.netsim.s3path import s3_path
 
 RUN_TIMEOUT_S = 120
@@ -287,7 +287,6 @@ def rewrite(text: str, fs: InstanceFS, endpoint: str, public: str) -> str:
     return "\n".join(ln.rsplit("\r", 1)[-1].rstrip() if "\r" in ln else ln for ln in lines)
 
 
-@command("aws")
 def aws(ctx: Context, args: list[str]) -> int:
     """aws SERVICE COMMAND … (the real AWS CLI, run on this instance)"""
     state = ctx.state

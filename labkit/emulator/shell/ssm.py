@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from labkit.emulator import shell_commands
 from labkit.emulator.flows import live_topology, write_records
 from labkit.emulator.front import AwsError, AwsRequest, handles
-from labkit.emulator.instancefs import new_state, remove_all
-from labkit.emulator.shell_commands import Context, ShellState, SimClock, hostname_for, run_script
+from labkit.emulator.shell.fs import new_state, remove_all
+from labkit.emulator.shell.runtime import Context, ShellState, SimClock, hostname_for, run_script
 from labkit.netsim.model import Topology
 from labkit.netsim.traffic import LoggedRecord
 
@@ -260,4 +259,4 @@ def reset() -> None:
         remove_all()
 
 
-__all__ = ["CLOCK", "Invocation", "reset", "run_on_instance", "shell_commands"]
+__all__ = ["CLOCK", "Invocation", "reset", "run_on_instance"]

@@ -5,7 +5,7 @@ Design: an instance's ``/`` is a directory under the emulator's state folder,
 ``/home/ec2-user`` and the other usual folders. The shell's built-in commands see it
 through :class:`DiskFiles` and :class:`DiskDirs`, which behave like the in-memory
 ``files`` dict and ``dirs`` set the shell used before, so ``touch``, ``ls``, ``cat`` and
-``echo … > file`` need no change; the AWS CLI (see :mod:`labkit.emulator.awscli`) reads and
+``echo … > file`` need no change; the AWS CLI (see :mod:`labkit.emulator.shell.awscli`) reads and
 writes the same files.
 
 Confinement: every instance path is normalised against ``/`` before it is joined to the
@@ -24,7 +24,7 @@ import shutil
 from collections.abc import Iterable, Iterator, MutableMapping, MutableSet
 from pathlib import Path
 
-from labkit.emulator.shell_commands import Context, ShellState, command
+from labkit.emulator.shell.runtime import COMMANDS, Context, ShellState
 from labkit.errors import LabkitError
 
 HOME = "/home/ec2-user"  # Amazon Linux's default user; `~` on every instance
@@ -210,7 +210,6 @@ def remove_all() -> None:
 # -- commands that need a real filesystem -----------------------------------------------------
 
 
-@command("rm")
 def rm(ctx: Context, args: list[str]) -> int:
     """rm [-f] [-r] FILE…"""
     flags = "".join(a[1:] for a in args if a.startswith("-") and len(a) > 1)
@@ -237,11 +236,8 @@ def rm(ctx: Context, args: list[str]) -> int:
     return code
 
 
-@command("sudo")
 def sudo(ctx: Context, args: list[str]) -> int:
     """sudo COMMAND… (ec2-user may sudo without a password on Amazon Linux)"""
-    from labkit.emulator.shell_commands import COMMANDS
-
     while args and args[0].startswith("-"):
         if args[0] in ("-u", "-g") and len(args) > 1:
             args = args[2:]

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import compute, iamusers, s3
-from labkit.checks import CheckResult
 from labkit.errors import CheckFailed, LabkitError
+from labkit.labs.lab1.checks import CheckResult
 from labkit.netsim.s3path import S3Path, s3_path
 
 if TYPE_CHECKING:
     from labkit.aws.ssm import ShellResult
     from labkit.lab import Lab
-    from labkit.lab2 import Lab2
+    from labkit.labs.lab2.plan import Lab2
 
 
 def _fail(step: str, what: str, hint: str) -> CheckFailed:
