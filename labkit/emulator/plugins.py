@@ -5,3 +5,4 @@ import labkit.emulator.flows  # noqa: F401
 import labkit.emulator.iampolicies  # noqa: F401
 import labkit.emulator.logsquery  # noqa: F401
 import labkit.emulator.shell  # noqa: F401
+import labkit.emulator.vpce  # noqa: F401
