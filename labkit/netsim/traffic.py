@@ -12,6 +12,13 @@ Semantics, from https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-recor
 * ICMP has ports ``0 0``; srcaddr/dstaddr show the ENI's primary PRIVATE address, even for
   traffic to or from its public IP; the far end shows as the address on the wire;
 * ``traffic-path`` is only set for egress records; ``tcp-flags`` ORs SYN, FIN and SYN-ACK.
+
+Traffic to S3 (``Exchange(src, "s3", "tcp", 443)``) goes to an address of S3's prefix list
+(:func:`labkit.netsim.services.s3_address`), through the gateway endpoint or the internet
+gateway that the route table picks: the instance's ENI records the request (egress,
+traffic-path 7 through an endpoint or 8 through an IGW on Nitro, 2 on Xen) and the reply
+(ingress), with ``pkt-dst-aws-service``/``pkt-src-aws-service`` ``S3``. Through an
+endpoint S3 sees the private address; the ENI records its private address either way.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from labkit.netsim.filters import in_cidr
 from labkit.netsim.model import FlowLog, NetworkInterface, Topology
 from labkit.netsim.reach import EPHEMERAL_PORT, STAGES, Trace, trace
 from labkit.netsim.records import FlowRecord, LogFormat
+from labkit.netsim.services import is_s3, with_s3_prefix_list
 
 # traffic-path: 1 same VPC, 2 IGW or gateway endpoint, 4 intra-Region peering, 7 gateway
 # endpoint (Nitro), 8 IGW (Nitro). Instance families on the Xen hypervisor get 2; all others
@@ -129,6 +137,8 @@ def aws_service(topo: Topology, address: str) -> str | None:
 
 def simulate(topo: Topology, exchange: Exchange) -> Outcome:
     """Run one exchange through the network and return its trace and flow-log records."""
+    if is_s3(exchange.dst):  # so pkt-*-aws-service names S3 even without DescribePrefixLists
+        topo = with_s3_prefix_list(topo)
     t = trace(topo, exchange.src, exchange.dst, exchange.protocol, exchange.port, exchange.src_port)
     failed, src_eni = t.failed_stage, t.source.eni
     dst_eni = t.destination.eni if t.destination else None
