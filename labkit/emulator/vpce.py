@@ -5,16 +5,18 @@ moto creates a gateway endpoint and its prefix-list route, but then:
 1. ``ModifyVpcEndpoint`` ``AddRouteTableIds``/``RemoveRouteTableIds`` only edit the
    endpoint's list: no route is added, and the removed table keeps its route. On AWS the
    endpoint's route (destination the service's prefix list, target ``vpce-…``) appears in
-   each added table and disappears from each removed one: "You cannot add, modify or delete
-   the route ... it is removed when the association or the endpoint is removed."
+   each added table and disappears from each removed one; the route-table APIs cannot edit
+   it, and it goes when the association or the endpoint goes.
    https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html
    Fixed by patching moto's ``modify_vpc_endpoint``; every table is checked before any
    route changes, so a bad id (``InvalidRouteTableID.NotFound``) changes nothing.
 2. ``DeleteVpcEndpoints`` fails with ``InvalidRoute.NotFound`` when a listed table lacks the
    route (what 1 leaves behind). Deleting removes the routes that exist.
-3. ``ResetPolicy=True`` is ignored, so a Deny policy stays. On AWS it "resets the policy
-   to the default policy, which allows full access to the service" (API reference of
-   ModifyVpcEndpoint). A front-layer handler resets it, to moto's default document.
+3. ``ResetPolicy=True`` is ignored, so a Deny policy stays. On AWS it resets the policy
+   document to the default policy, which allows full access to the service.
+   https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpcEndpoint.html
+   A front-layer handler resets it, to moto's default document. With a PolicyDocument in
+   the same request the document wins (AWS does not document the combination; our choice).
 4. Any service name is accepted. AWS answers ``InvalidServiceName: The Vpc Endpoint Service
    'NAME' does not exist``. A front-layer handler checks Gateway endpoints: AWS offers them
    for S3 and DynamoDB only, named ``com.amazonaws.<region>.s3`` / ``.dynamodb``

@@ -34,8 +34,8 @@ choose. An internet address appears in the hop lists as itself.
 
 The destination ``"s3"`` means S3 in the topology's Region: one address of its prefix list
 (:func:`labkit.netsim.services.s3_address`), over HTTPS. S3 is an HTTPS service, so the
-request is TCP port 443 unless ``tcp`` and another port are given (our choice; AWS's
-Reachability Analyzer takes a gateway endpoint or an IGW as the destination instead). A
+request is TCP port 443 unless ``tcp`` and another port are given (our choice). S3 stands
+as that one address: a more specific route that covers only other S3 ranges is not seen. A
 gateway endpoint's prefix-list route wins over ``0.0.0.0/0`` by longest prefix, so the hops
 name the endpoint or the internet gateway that carries the request.
 
