@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import labkit
-from labkit import labs
+from labkit.labs.lab1 import plan as lab1_plan
 
 
 def test_lab_reach_s3_names_the_igw_then_the_endpoint(lab: labkit.Lab) -> None:
-    labs.build_lab1(lab, labkit.Lab1())
+    lab1_plan.build_lab1(lab, labkit.Lab1())
     before = lab.reach("Instance 1", "s3")
     assert repr(before).startswith("Instance 1 → s3 (TCP port 443): reachable")
     assert any(h.startswith("igw-") for h in before.verdict.forward)
