@@ -29,7 +29,7 @@ from functools import cached_property
 
 from labkit.netsim.filters import in_cidr
 from labkit.netsim.model import FlowLog, NetworkInterface, Topology
-from labkit.netsim.reach import EPHEMERAL_PORT, STAGES, Trace, trace
+from labkit.netsim.reach import EPHEMERAL_PORT, Stage, Trace, trace
 from labkit.netsim.records import FlowRecord, LogFormat
 from labkit.netsim.services import is_s3, with_s3_prefix_list
 
@@ -109,10 +109,6 @@ class Outcome:
     def replied(self) -> bool:
         """True if the reply made it back to the source."""
         return self.trace.verdict.reachable
-
-
-def _passed(failed: str | None, stage: str) -> bool:
-    return failed is None or STAGES.index(failed) > STAGES.index(stage)
 
 
 def _traffic_path(topo: Topology, eni: NetworkInterface, kind: str | None) -> int | None:
@@ -205,45 +201,45 @@ def simulate(topo: Topology, exchange: Exchange) -> Outcome:
             if fl.traffic_type in ("ALL", record.action):
                 out.append(LoggedRecord(fl, record))
 
-    if src_eni is not None and _passed(failed, "source"):
+    if src_eni is not None and Stage.SOURCE.passed(failed):
         emit(
             src_eni,
             True,
-            failed in ("source-sg", "source-acl"),
+            failed in (Stage.SOURCE_SG, Stage.SOURCE_ACL),
             src_eni.private_ip,
             dst_addr,
             req_ports,
             request_size,
             req_flags,
         )
-    reached = _passed(failed, "destination")
+    reached = Stage.DESTINATION.passed(failed)
     if dst_eni is not None and reached:
         emit(
             dst_eni,
             False,
-            failed in ("destination-acl", "destination-sg"),
+            failed in (Stage.DESTINATION_ACL, Stage.DESTINATION_SG),
             t.seen_source,
             dst_eni.private_ip,
             req_ports,
             request_size,
             req_flags,
         )
-        if _passed(failed, "destination-sg"):
+        if Stage.DESTINATION_SG.passed(failed):
             emit(
                 dst_eni,
                 True,
-                failed == "reply-acl",
+                failed == Stage.REPLY_ACL,
                 dst_eni.private_ip,
                 t.seen_source,
                 rep_ports,
                 reply_size,
                 rep_flags,
             )
-    if src_eni is not None and _passed(failed, "return-route") and reached:
+    if src_eni is not None and Stage.RETURN_ROUTE.passed(failed) and reached:
         emit(
             src_eni,
             False,
-            failed == "source-reply-acl",
+            failed == Stage.SOURCE_REPLY_ACL,
             dst_addr,
             src_eni.private_ip,
             rep_ports,
