@@ -7,3 +7,4 @@ import labkit.emulator.iam  # noqa: F401
 import labkit.emulator.logs  # noqa: F401
 import labkit.emulator.s3auth  # noqa: F401  (S3 authorization before moto)
 import labkit.emulator.shell.ssm  # noqa: F401
+import labkit.emulator.vpce  # noqa: F401
