@@ -177,7 +177,10 @@ def decide(req: AwsRequest, op: S3Operation, caller: Caller) -> tuple[Decision, 
     context.update(request_keys(op, req.query))
     resource_policy = bucket_policy(op.bucket, req.account_id)
     gateway = None
-    if path.kind == "endpoint" and path.vpce_id:
+    if path.kind == "endpoint" and path.endpoint_policy:
+        name = f"endpoint policy of {path.vpce_id}"
+        gateway = parse_policy(path.endpoint_policy, name=name, kind="endpoint")
+    elif path.kind == "endpoint" and path.vpce_id:
         gateway = endpoint_policy(path.vpce_id, req.account_id, req.region)
     if run is not None:
         size = len(req.body)
@@ -271,6 +274,26 @@ def _decisions_hook(req: AwsRequest) -> dict[str, Any]:
     with _lock:
         found = list(DECISIONS)[-limit:] if limit > 0 else []
     return {"Decisions": found}
+
+
+def take_over_from_moto() -> None:
+    """Switch off moto's own bucket-policy check, which ignores conditions (moto-notes 5, 7).
+
+    moto denies Get/Head/Put/DeleteObject whenever a bucket policy has a matching Deny,
+    whatever its Condition says; once :func:`authorize` has allowed a signed request, that
+    check would wrongly refuse it. Unsigned requests never reach :func:`authorize` and are
+    answered by moto alone.
+    """
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def neutral(self: Any, action: str, resource: str) -> Any:
+        return PermissionResult.NEUTRAL
+
+    FakeBucket.get_permission = neutral  # type: ignore[method-assign]
+
+
+take_over_from_moto()
 
 
 def reset() -> None:

@@ -10,9 +10,8 @@ from matplotlib.patches import FancyBboxPatch
 
 from labkit.netsim.model import Topology
 from labkit.netsim.s3path import S3Path
+from labkit.netsim.services import S3  # not an address: drawn at the internet
 from labkit.plots.topology import draw_topology
-
-S3_ADDRESS = "52.216.0.0"  # any address outside the VPCs is drawn at the internet
 
 
 def draw_s3_path(
@@ -24,7 +23,7 @@ def draw_s3_path(
     ax: Axes | None = None,
 ) -> Axes:
     """Draw the topology, the bucket, and the instance's path to S3; returns the Axes."""
-    traffic = {(instance_ip, S3_ADDRESS): 1.0} if path.kind != "none" else None
+    traffic = {(instance_ip, S3): 1.0} if path.kind != "none" else None
     ax = draw_topology(topo, ax=ax, vpc_ids=vpc_ids, traffic=traffic)
     left, right = ax.get_xlim()
     _, top = ax.get_ylim()

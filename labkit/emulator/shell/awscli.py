@@ -42,11 +42,11 @@ from labkit.emulator.front import DEFAULT_ACCOUNT_ID, server_url
 from labkit.emulator.shell.fs import HOME, EscapeError, InstanceFS, InstanceState
 from labkit.emulator.shell.runtime import Context
 from labkit.netsim.s3path import s3_path
+from labkit.netsim.services import HTTPS_PORT, S3
 
 RUN_TIMEOUT_S = 120
 CLI_ERROR = 255  # the AWS CLI's exit code for a failed command; 252 for a usage error
 USAGE_ERROR = 252
-S3_ADDRESS = "52.216.0.0"  # first address of S3's us-east-1 prefix list (moto-notes item 8)
 REFUSED_OPTIONS = {
     "--endpoint-url": "the instance reaches AWS through its own network path",
     "--ca-bundle": "the CLI on an instance uses the system's certificates",
@@ -339,15 +339,15 @@ def aws(ctx: Context, args: list[str]) -> int:
 
 
 def _record_traffic(ctx: Context, run: instanceid.CliRun, failed: bool) -> None:
-    """One flow-log exchange per run towards S3's public address (HTTPS)."""
+    """One flow-log exchange per run towards S3 (HTTPS), by the path netsim decides."""
     if failed:
-        ctx.send(S3_ADDRESS, "tcp", 443, 1, 60)
+        ctx.send(S3, "tcp", HTTPS_PORT, 1, 60)
     elif "s3" in run.services:
         packets = max(3, run.requests * 4)
         ctx.send(
-            S3_ADDRESS,
+            S3,
             "tcp",
-            443,
+            HTTPS_PORT,
             packets,
             run.sent + packets * 52,
             reply_packets=packets,

@@ -283,3 +283,49 @@ def test_sudo_runs_known_commands_only(aws: Any, world: Any) -> None:
     code, _, err = sh(aws, world["i1"], "sudo nosuchcommand")
     assert code == 1 and err == "sudo: nosuchcommand: command not found\n"
     assert sh(aws, world["i1"], "rm /tmp/a && ls /tmp")[1] == ""
+
+
+def test_the_network_path_decides_source_ip_conditions_and_leaves_flow_records(
+    aws: Any, world: Any
+) -> None:
+    """A bucket policy that admits only Instance 1's public IP: the host is denied, the
+    instance (same user) is allowed, and its HTTPS exchange with S3 is in the flow log."""
+    key = make_user(aws, "lab-s3-user", READ_WRITE)
+    aws("s3").put_bucket_policy(
+        Bucket=BUCKET,
+        Policy=policy(
+            {
+                "Sid": "OnlyFromInstance1",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{BUCKET}/*",
+                "Condition": {"NotIpAddress": {"aws:SourceIp": f"{world['public1']}/32"}},
+            }
+        ),
+    )
+    with pytest.raises(ClientError, match="explicit deny in a resource-based policy"):
+        aws("s3").get_object(Bucket=BUCKET, Key="object-1.txt")
+    configure(aws, world["i1"], key)
+    code, out, err = sh(aws, world["i1"], f"aws s3 cp s3://{BUCKET}/object-1.txt -")
+    assert code == 0 and out == "object 1\n", err
+    configure(aws, world["i2"], key)
+    code, _, err = sh(aws, world["i2"], f"aws s3 cp s3://{BUCKET}/object-1.txt /tmp/o")
+    assert code == 1 and "(403) when calling the HeadObject operation: Forbidden" in err
+    from labkit.emulator.decisions import last_decisions
+
+    credentials = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing"
+    ).get_credentials()
+    last = last_decisions(aws("s3").meta.endpoint_url, credentials)[-1]
+    assert last["source"].startswith(world["i2"]) and last["path"] == "internet"
+    assert last["decision"]["decision"] == "explicit_deny"
+    assert last["decision"]["matched"][0]["sid"] == "OnlyFromInstance1"
+
+    from labkit.netsim.records import FlowRecord
+
+    events = aws("logs").get_log_events(
+        logGroupName="lab1-flow-logs", logStreamName=world["eni1"], startFromHead=True
+    )["events"]
+    to_s3 = [FlowRecord.parse(e["message"]) for e in events]
+    assert any(r.dstport == 443 and r.action == "ACCEPT" for r in to_s3), to_s3
