@@ -3,6 +3,7 @@ instance's S3 requests take (the red link), or a cross where there is none."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Collection
 
 from matplotlib.axes import Axes
@@ -12,6 +13,7 @@ from labkit.netsim.model import Topology
 from labkit.netsim.s3path import S3Path
 from labkit.netsim.services import S3  # not an address: drawn at the internet
 from labkit.plots.topology import draw_topology
+from labkit.plots.traffic import human_bytes
 
 
 def draw_s3_path(
@@ -25,7 +27,7 @@ def draw_s3_path(
     """Draw the topology, the bucket, and the instance's path to S3; returns the Axes."""
     traffic = {(instance_ip, S3): 1.0} if path.kind != "none" else None
     ax = draw_topology(topo, ax=ax, vpc_ids=vpc_ids, traffic=traffic)
-    left, right = ax.get_xlim()
+    _, right = ax.get_xlim()
     _, top = ax.get_ylim()
     internet = ((right - 0.4) / 2, top - 0.7)
     x, y = internet[0] + 2.2, internet[1] - 0.4
@@ -47,6 +49,15 @@ def draw_s3_path(
         xytext=(internet[0] + 1.6, internet[1]),
         arrowprops={"arrowstyle": "<->", "color": "#ca6f1e", "lw": 1.4},
     )
-    verdict = "✗ no path to S3" if path.kind == "none" else f"path to S3: {path.kind}"
-    ax.text(left + 0.2, top - 0.3, f"{verdict}: {path.explanation}", fontsize=8, va="top")
+    for label in list(ax.texts):  # the link's byte count: this link shows a path, not bytes
+        if label.get_text() == human_bytes(1.0):
+            label.remove()
+    verdict = (
+        "no path to S3"
+        if path.kind == "none"
+        else "S3 requests go over the internet"
+        if path.kind == "internet"
+        else "S3 requests go through a gateway endpoint"
+    )
+    ax.set_title(f"{verdict}\n{textwrap.fill(path.explanation, 110)}", fontsize=9)
     return ax

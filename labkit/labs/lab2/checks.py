@@ -143,13 +143,14 @@ class Denial:
     reason: str
 
     def __repr__(self) -> str:
-        deciding = "\n".join(f"  - {s}" for s in self.statements) or "  - none: no statement"
+        deciding = "; ".join(self.statements) or "none: no statement allows the action"
         return (
             f"AccessDenied: {self.operation} ({self.action}) on {self.resource}\n"
-            f"who:      {self.principal}\n"
-            f"from:     {self.source}, path to S3: {self.path} ({self.path_explanation})\n"
-            f"decision: {self.decision.replace('_', ' ')}: {self.reason}\n"
-            f"deciding statements:\n{deciding}"
+            f"who:       {self.principal}\n"
+            f"from:      {self.source}\n"
+            f"path:      {self.path_explanation}\n"
+            f"decision:  {self.decision.replace('_', ' ')}. {self.reason}\n"
+            f"deciding:  {deciding}"
         )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
