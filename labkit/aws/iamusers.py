@@ -153,7 +153,10 @@ def lab_profiles(lab: Lab) -> list[str]:
         for page in iam.get_paginator("list_instance_profiles").paginate():
             for profile in page["InstanceProfiles"]:
                 name = profile["InstanceProfileName"]
-                tags = iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"]
+                # GetInstanceProfile carries the tags (and moto has no ListInstanceProfileTags)
+                tags = profile.get("Tags") or iam.get_instance_profile(InstanceProfileName=name)[
+                    "InstanceProfile"
+                ].get("Tags", [])
                 if {"Key": lab.TAG_KEY, "Value": lab.prefix} in tags:
                     found.append(name)
     return found

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from labkit.errors import ConfigError
 from labkit.labs.lab1.plan import Lab1, build_lab1, build_lab1_peering
+from labkit.labs.lab2.plan import build_lab2
 
 if TYPE_CHECKING:
     from labkit.lab import Lab
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 STEPS: dict[str, Callable[[Lab, Lab1], None]] = {
     "01": build_lab1,
     "02": build_lab1_peering,
+    "04": build_lab2,
 }
 
 

@@ -133,6 +133,18 @@ class Lab2:
         return "reset: " + ("; ".join(done) if done else "nothing to reset (a first run)")
 
 
+def build_lab2(lab: Lab, _lab1: Any = None) -> None:
+    """What notebook 04 leaves behind: the bucket and its four objects, and Instance 1
+    running with the instance role (no access keys anywhere)."""
+    plan = Lab2.for_lab(lab)
+    s3.ensure_bucket(lab, plan.bucket)
+    missing = {k: v for k, v in OBJECTS.items() if k not in s3.list_keys(lab, plan.bucket)}
+    if missing:
+        s3.put_objects(lab, plan.bucket, missing)
+    iamusers.ensure_instance_role(lab, plan.role, "S3Access", plan.user_policy())
+    iamusers.set_instance_profile(lab, plan.instance, plan.role)
+
+
 @dataclass(frozen=True)
 class Transcript:
     """What a terminal would show for a command sequence; secrets already masked."""
