@@ -49,3 +49,18 @@ def test_teardown_removes_what_lab2_made_by_its_tag(lab: Any) -> None:
     assert bucket not in names
     assert user not in [u["UserName"] for u in lab.iam.list_users()["Users"]]
     assert role not in [r["RoleName"] for r in lab.iam.list_roles()["Roles"]]
+
+
+def test_lab_shell_runs_the_cli_with_the_instance_role_and_explains_the_denial(lab: Any) -> None:
+    """Lab 1's instances carry the SSM role: the CLI uses it, and it allows no S3."""
+    from labkit import labs
+
+    labs.ensure_upto(lab, "01")
+    result = lab.shell("Instance 1", "aws s3 ls")
+    assert result.exit_code == 255 and "AccessDenied" in result.stderr
+    denial = lab.explain_last_denial()
+    assert denial.principal.endswith(
+        f":assumed-role/{lab.prefix}-ec2-ssm/{lab.instance('Instance 1').instance_id}"
+    )
+    assert denial.action == "s3:ListAllMyBuckets" and denial.decision == "implicit_deny"
+    assert "Instance 1" in denial.source and "over the internet" in denial.path_explanation
