@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
+from labkit.aws.echo import Echo
 from labkit.aws.errors import aws_errors
 from labkit.errors import ConfigError, CredentialsError, LabkitError, NotFoundError
 
@@ -66,6 +67,16 @@ class Lab:
         self.prefix = prefix
         self.endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
+        self._echo = Echo()
+
+    @property
+    def echo_calls(self) -> bool:
+        """Print each AWS call, its AWS CLI equivalent and its answer (see aws.echo)."""
+        return self._echo.enabled
+
+    @echo_calls.setter
+    def echo_calls(self, on: bool) -> None:
+        self._echo.enabled = bool(on)
 
     def __repr__(self) -> str:
         where = self.endpoint_url or f"your AWS account ({self.region})"
@@ -83,6 +94,7 @@ class Lab:
                 self._clients[service] = self.session.client(
                     service, region_name=self.region, endpoint_url=self.endpoint_url, config=config
                 )
+            self._echo.attach(self._clients[service])
         return self._clients[service]
 
     ec2 = property(lambda self: self.client("ec2"), doc="The EC2 client.")
@@ -250,6 +262,7 @@ def connect(
     endpoint_url: str | None = None,
     ensure: str | None = None,
     seed: int | None = None,
+    echo_calls: bool = False,
 ) -> Lab:
     """Connect to a backend and return the :class:`Lab` the notebooks use.
 
@@ -262,6 +275,7 @@ def connect(
     endpoint_url: talk to this emulator instead of finding or starting one.
     ensure: make sure the resources of the notebooks up to this one exist, e.g. "01".
     seed: when the emulator has to be started here, seed its resource IDs.
+    echo_calls: print every AWS call the lab makes, with its AWS CLI equivalent.
 
     Returns
     -------
@@ -284,6 +298,7 @@ def connect(
         )
     _check_region(session, region)
     lab = Lab(backend, session, region, prefix, endpoint_url)
+    lab.echo_calls = echo_calls
     _install_notebook_helpers()
     from labkit import magics
 
