@@ -1,6 +1,6 @@
 """An echo of the AWS calls a Lab makes: the call, its AWS CLI equivalent, and the answer.
 
-Design: the echo hangs on botocore's event hooks of each client (``before-parameter-build``
+Design: the echo hangs on botocore's event hooks of each client (``provide-client-params``
 for the call as the caller wrote it, ``after-call`` for the parsed answer or the error), so
 it sees every call, whoever makes it, and costs nothing when it is off. The hooks are
 registered on every client the Lab creates and read one shared switch, so turning the echo
@@ -31,12 +31,11 @@ from typing import Any
 from botocore import xform_name
 
 from labkit.aws.errors import mask
-from labkit.aws.summary import answer_line, learn_names
+from labkit.aws.summary import MASKED, answer_line, learn_names
 
 # Field names that hold secrets; matched as substrings, case-sensitively, in parameters
 # and answers alike ("SecretAccessKey", "Password", "SessionToken", "NextToken"...).
 SECRET_WORDS = ("Secret", "Password", "SessionToken", "Token", "PrivateKey")
-MASKED = "****"
 # Read-only operations by their name's first word: a helper's lookups and polls.
 READ_PREFIXES = ("Describe", "List", "Get", "Filter", "Lookup", "Search", "Head", "Select")
 # The AWS CLI's command for a service where it differs from botocore's name.
@@ -174,8 +173,10 @@ class Echo:
     def attach(self, client: Any) -> None:
         """Hook this echo on a boto3 client (once per client)."""
         events = client.meta.events
+        # provide-client-params: the parameters as the caller wrote them, before botocore
+        # adds its own (an idempotency ClientToken, for one).
         events.register(
-            "before-parameter-build", self._before, unique_id=f"labkit-echo-{id(self)}-before"
+            "provide-client-params", self._before, unique_id=f"labkit-echo-{id(self)}-before"
         )
         events.register("after-call", self._after, unique_id=f"labkit-echo-{id(self)}-after")
 

@@ -15,7 +15,15 @@ from typing import Any
 STATE_FIELDS = ("State", "Status", "status", "LifecycleState")
 # Plain fields worth showing on a resource, in this order.
 DETAIL_FIELDS = ("CidrBlock", "PrivateIpAddress", "PublicIpAddress", "DestinationCidrBlock")
+# SSM parameter types whose value may be shown (a SecureString's never is).
+# https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html
+PLAIN_PARAMETERS = ("String", "StringList")
+# Lists inside a resource that say what it holds (a reservation's instances, a table's routes).
+NESTED = ("Instances", "Routes")
 MAX_ITEMS = 3
+MASKED = "****"  # what the echo puts in place of a secret
+# Answer fields that tell a learner nothing about the step.
+UNTOLD = ("ResponseMetadata", "OwnerId", "RequesterId")
 
 
 def _singular(key: str) -> str:
@@ -59,8 +67,8 @@ def learn_names(answer: Any, names: dict[str, str], kind: str = "") -> None:
 def _state(item: Mapping[str, Any]) -> str | None:
     for key in STATE_FIELDS:
         value = item.get(key)
-        if isinstance(value, Mapping):
-            value = value.get("Code") or value.get("Name")
+        if isinstance(value, Mapping):  # {"Code": 16, "Name": "running"}, {"Code": "active"}
+            value = value.get("Name") or value.get("Code")
         if isinstance(value, str | int):
             return f"{key.lower()} {value}"
     return None
@@ -75,12 +83,18 @@ def resource(kind: str, item: Mapping[str, Any], names: Mapping[str, str]) -> st
     """``Kind id "Name": state, details`` for one resource."""
     rid = resource_id(kind, item)
     name = name_tag(item) or (names.get(rid) if rid else None)
-    head = " ".join(p for p in (kind, rid, f'"{name}"' if name else None) if p)
+    head = " ".join(p for p in (kind, rid, f'"{name}"' if name and name != rid else None) if p)
     details = [d for d in (_state(item),) if d]
     details += [str(item[k]) for k in DETAIL_FIELDS if isinstance(item.get(k), str)]
+    if item.get("Type") in PLAIN_PARAMETERS and isinstance(item.get("Value"), str):
+        details.append(_scalar(item["Value"]))
     requester, accepter = item.get("RequesterVpcInfo"), item.get("AccepterVpcInfo")
     if isinstance(requester, Mapping) and isinstance(accepter, Mapping):
         details.append(f"{_vpc_side(requester, names)} → {_vpc_side(accepter, names)}")
+    details += [_part(k, item[k], names) for k in NESTED if isinstance(item.get(k), list)]
+    if not details and rid is None:  # no id, no state: a bag of numbers (query statistics)
+        plain = {k: v for k, v in item.items() if not isinstance(v, Mapping | list)}
+        details = [f"{k} {_scalar(v)}" for k, v in plain.items()]
     return head + (": " + ", ".join(details) if details else "")
 
 
@@ -111,7 +125,10 @@ def _part(key: str, value: Any, names: Mapping[str, str]) -> str:
 def answer_line(answer: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
     """One readable line for a (masked) answer; "ok" when the answer is empty."""
     names = names or {}
-    fields = {k: v for k, v in answer.items() if k not in ("ResponseMetadata", "NextToken")}
+    # Masked values (client tokens, pagination tokens) say nothing to a reader.
+    fields = {k: v for k, v in answer.items() if k not in UNTOLD and v != MASKED}
     if not fields:
         return "ok"
+    if any(v != [] for v in fields.values()):  # "no Vpcs" only when nothing else is said
+        fields = {k: v for k, v in fields.items() if v != []}
     return "; ".join(_part(str(k), v, names) for k, v in fields.items())
