@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
+from labkit.aws import compute, lookup, queries
 from labkit.aws.echo import Echo
 from labkit.aws.errors import aws_errors
 from labkit.errors import ConfigError, CredentialsError, LabkitError, NotFoundError
@@ -166,6 +167,22 @@ class Lab:
         )
         label = protocol.upper() + (f" port {port}" if port is not None else "")
         return ReachReport(source, destination, label, verdict)
+
+    def existing(self, kind: str, name: str) -> dict[str, Any] | None:
+        """The lab's resource of this kind and name, or None; see aws.lookup.existing.
+
+        Notebooks write a step as ``lab.existing("vpc", "VPC 1") or lab.ec2.create_vpc(...)``
+        so that running the cell again creates nothing twice.
+        """
+        return lookup.existing(self, kind, name)
+
+    def instance_profile(self) -> str:
+        """The name of the instance profile that lets SSM run commands on lab instances."""
+        return compute.ensure_ssm_profile(self)
+
+    def wait_query(self, query_id: str) -> str:
+        """Wait until a Logs Insights query started with ``lab.logs.start_query`` is done."""
+        return queries.wait_query(self, query_id)
 
     def instance(self, name_or_id: str) -> Instance:
         """A lab instance by Name tag or id: its addresses and state."""

@@ -100,6 +100,17 @@ def _settle(lab: Lab, peering_id: str, transient: set[str], timeout_s: float = 1
         time.sleep(0.1 if lab.endpoint_url else 2)
 
 
+def not_active(raw: dict[str, Any]) -> str:
+    """Why a peering carries no traffic yet, and the call that moves it on."""
+    code, pcx = raw["Status"]["Code"], raw["VpcPeeringConnectionId"]
+    if code == "pending-acceptance":
+        return (
+            "still pending acceptance: accept it first with "
+            f"lab.ec2.accept_vpc_peering_connection(VpcPeeringConnectionId={pcx!r})"
+        )
+    return f"{code}, not active: request a new one"
+
+
 @dataclass(frozen=True)
 class Side:
     """One side of a peering: a route table of this VPC, and the other VPC's block."""
@@ -125,9 +136,16 @@ def sides(lab: Lab, requester: str, accepter: str) -> list[Side]:
 def add_peering_routes(lab: Lab, requester: str, accepter: str) -> list[str]:
     """On each side, a route to the other VPC's block through the peering connection.
 
-    Returns one line per route, e.g. "VPC 1: 10.2.0.0/16 → pcx-…".
+    The peering must be active already: routes come after the accept step, and this never
+    accepts on the learner's behalf. Returns one line per route, e.g. "VPC 1: 10.2.0.0/16 → pcx-…".
     """
-    peering = accept_peering(lab, requester, accepter)
+    name = f"{requester} ↔ {accepter}"
+    raw = find_peering(lab, name)
+    if raw is None:
+        raise ConfigError(f"there is no peering request {name}: request it first")
+    if raw["Status"]["Code"] != "active":
+        raise ConfigError(f"the peering connection {name} is {not_active(raw)}")
+    peering = _peering(name, raw, requester, accepter)
     done = []
     for side in sides(lab, requester, accepter):
         network.ensure_route(
