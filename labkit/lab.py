@@ -71,13 +71,19 @@ class Lab:
         self._echo = Echo()
 
     @property
-    def echo_calls(self) -> bool:
-        """Print each AWS call, its AWS CLI equivalent and its answer (see aws.echo)."""
-        return self._echo.enabled
+    def echo_calls(self) -> bool | str:
+        """Print AWS calls with their AWS CLI equivalent and answer (see aws.echo).
+
+        True: the notebook's own calls and every change a helper makes; "all": helpers'
+        lookups and polls too; False: nothing.
+        """
+        return "all" if self._echo.enabled and self._echo.reads else self._echo.enabled
 
     @echo_calls.setter
-    def echo_calls(self, on: bool) -> None:
-        self._echo.enabled = bool(on)
+    def echo_calls(self, on: bool | str) -> None:
+        if on not in (True, False, "all"):
+            raise ConfigError(f"echo_calls={on!r}: use True, False or 'all'")
+        self._echo.enabled, self._echo.reads = bool(on), on == "all"
 
     def __repr__(self) -> str:
         where = self.endpoint_url or f"your AWS account ({self.region})"
@@ -279,7 +285,7 @@ def connect(
     endpoint_url: str | None = None,
     ensure: str | None = None,
     seed: int | None = None,
-    echo_calls: bool = False,
+    echo_calls: bool | str = False,
 ) -> Lab:
     """Connect to a backend and return the :class:`Lab` the notebooks use.
 
@@ -292,7 +298,8 @@ def connect(
     endpoint_url: talk to this emulator instead of finding or starting one.
     ensure: make sure the resources of the notebooks up to this one exist, e.g. "01".
     seed: when the emulator has to be started here, seed its resource IDs.
-    echo_calls: print every AWS call the lab makes, with its AWS CLI equivalent.
+    echo_calls: print AWS calls with their AWS CLI equivalent (True, or "all" for
+        helpers' lookups too).
 
     Returns
     -------

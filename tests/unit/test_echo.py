@@ -213,3 +213,55 @@ def test_a_secret_parameter_is_masked_in_the_cli_line() -> None:
         "iam", model.operation_model("CreateLoginProfile"), {"UserName": "u", "Password": "pw-1"}
     )
     assert line == "aws iam create-login-profile --user-name u --password '****'"
+
+
+def test_answer_lines_read_like_a_sentence() -> None:
+    from labkit.aws.summary import answer_line
+
+    reservation = {
+        "Reservations": [
+            {
+                "ReservationId": "r-1",
+                "Instances": [
+                    {
+                        "InstanceId": "i-1",
+                        "State": {"Code": 16, "Name": "running"},
+                        "PrivateIpAddress": "10.1.0.10",
+                        "Tags": [{"Key": "Name", "Value": "Instance 1"}],
+                    }
+                ],
+            }
+        ],
+        "ResponseMetadata": {"RequestId": "x"},
+    }
+    assert answer_line(reservation) == (
+        '1 Reservations: Reservation r-1: 1 Instances: Instance i-1 "Instance 1": '
+        "state running, 10.1.0.10"
+    )
+    stats = {"results": [[], []], "statistics": {"recordsMatched": 2.0}, "status": "Complete"}
+    assert answer_line(stats) == "2 results; statistics: recordsMatched 2.0; status Complete"
+    assert answer_line({"ResponseMetadata": {}}) == "ok"
+
+
+def test_a_secure_string_value_is_never_summarised() -> None:
+    from labkit.aws.summary import answer_line
+
+    plain = {"Parameter": {"Name": "/ami", "Type": "String", "Value": "ami-123"}}
+    secure = {"Parameter": {"Name": "/db", "Type": "SecureString", "Value": "hunter2"}}
+    assert answer_line(plain) == "Parameter /ami: ami-123"
+    assert "hunter2" not in answer_line(secure)
+
+
+def test_all_also_echoes_the_lookups_helpers_make(
+    quiet_lab: labkit.Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _vpc(quiet_lab, "VPC 1", "10.1.0.0/16")
+    quiet_lab.echo_calls = "all"
+    assert quiet_lab.echo_calls == "all"
+    found = quiet_lab.existing("vpc", "VPC 1")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("→ ec2.DescribeVpcs(Filters=")
+    vpc = f'Vpc {found["VpcId"]} "VPC 1": state available, 10.1.0.0/16'
+    assert lines[-1] == f"= {vpc} (found: it exists already)"
+    with pytest.raises(labkit.LabkitError, match="echo_calls='loud': use True, False or 'all'"):
+        quiet_lab.echo_calls = "loud"
