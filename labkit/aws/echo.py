@@ -148,17 +148,15 @@ def caller() -> str:
     that calls a helper counts as the check), else the first outside module.
     """
     frame = sys._getframe(1)
-    first, outermost = "", ""
+    outermost = ""
     while frame is not None:
         module = str(frame.f_globals.get("__name__", ""))
         if not module.startswith(_OWN_MODULES):
-            first = first or module
-            if module.startswith("labkit"):
-                outermost = module
-            elif outermost:
-                break
+            if not module.startswith("labkit"):
+                return outermost or module
+            outermost = module
         frame = frame.f_back  # type: ignore[assignment]
-    return outermost or first
+    return outermost
 
 
 @dataclass
