@@ -213,7 +213,7 @@ def peering_routes(lab: Lab, step: str, requester: str, accepter: str) -> CheckR
     if raw is None:
         raise _fail(step, f"there is no peering connection {name}", "request it, then accept it")
     if raw["Status"]["Code"] != "active":
-        what, _, hint = peering.not_active(raw).partition(": ")
+        what, hint = peering.not_active(raw)
         raise _fail(step, f"the peering connection {name} is {what}", hint)
     pcx = raw["VpcPeeringConnectionId"]
     for side in peering.sides(lab, requester, accepter):

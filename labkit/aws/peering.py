@@ -100,15 +100,14 @@ def _settle(lab: Lab, peering_id: str, transient: set[str], timeout_s: float = 1
         time.sleep(0.1 if lab.endpoint_url else 2)
 
 
-def not_active(raw: dict[str, Any]) -> str:
-    """Why a peering carries no traffic yet, and the call that moves it on."""
+def not_active(raw: dict[str, Any]) -> tuple[str, str]:
+    """(why a live peering carries no traffic yet, what moves it on: the call to make)."""
     code, pcx = raw["Status"]["Code"], raw["VpcPeeringConnectionId"]
     if code == "pending-acceptance":
-        return (
-            "still pending acceptance: accept it first with "
-            f"lab.ec2.accept_vpc_peering_connection(VpcPeeringConnectionId={pcx!r})"
-        )
-    return f"{code}, not active: request a new one"
+        accept = f"lab.ec2.accept_vpc_peering_connection(VpcPeeringConnectionId={pcx!r})"
+        return "still pending acceptance", f"accept it first with {accept}"
+    # initiating-request and provisioning last seconds on AWS (the lifecycle link above).
+    return f"{code}, not active yet", "wait a few seconds and run this again"
 
 
 @dataclass(frozen=True)
@@ -144,7 +143,8 @@ def add_peering_routes(lab: Lab, requester: str, accepter: str) -> list[str]:
     if raw is None:
         raise ConfigError(f"there is no peering request {name}: request it first")
     if raw["Status"]["Code"] != "active":
-        raise ConfigError(f"the peering connection {name} is {not_active(raw)}")
+        what, hint = not_active(raw)
+        raise ConfigError(f"the peering connection {name} is {what}: {hint}")
     peering = _peering(name, raw, requester, accepter)
     done = []
     for side in sides(lab, requester, accepter):
