@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from labkit.insights import ast
 from labkit.insights.errors import QueryError
 from labkit.insights.patterns import check_regex, glob_to_regex, to_re2
-from labkit.insights.registry import lookup
+from labkit.insights.registry import FUNCTIONS, lookup
 
 MAX_LIMIT = 100_000  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Limit.html
 MAX_STATS = 2  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Stats.html
@@ -35,16 +35,16 @@ def children(node: ast.Node) -> Iterator[ast.Expr]:
 
 
 def walk(node: ast.Expr) -> Iterator[ast.Expr]:
-    """The node and all its sub-expressions, depth first."""
-    yield node
-    for child in children(node):
-        yield from walk(child)
+    """The node and all its sub-expressions, depth first (iterative: any depth, linear time)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(children(current))))
 
 
 def is_aggregate(call: ast.Call) -> bool:
     """True if the call names an aggregate function."""
-    from labkit.insights.registry import FUNCTIONS
-
     fn = FUNCTIONS.get(call.name.lower())
     return fn is not None and fn.aggregate
 

@@ -32,7 +32,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from labkit.insights import ast
+from labkit.insights.checks import walk
 from labkit.insights.expressions import ExprCompiler
+from labkit.insights.ordering import natural_key_stage
 from labkit.insights.patterns import glob_to_regex, to_re2
 from labkit.insights.sources import Prepared
 from labkit.insights.typed import Kind, Typed, quote_ident, quote_str, to_str
@@ -259,17 +261,25 @@ class Planner:
         self.counted = [_MATCHED, _SCANNED]
 
     def _sort(self, command: ast.Sort) -> None:
-        terms, columns = [], []
+        """Record the sort terms; text values sort in AWS's natural order (see ordering)."""
+        keys, columns = [], []
         for key in command.keys:
-            direction = "DESC" if key.descending else "ASC"
             if isinstance(key.expr, ast.Field):
-                sql = self.scope.get(key.expr.name, Typed("NULL", Kind.STR)).sql
+                typed = self.scope.get(key.expr.name, Typed("NULL", Kind.STR))
             else:
-                sql = self._new_col()
-                columns.append((self._exprs().compile(key.expr).sql, sql))
-            terms.append(f"{sql} {direction} NULLS LAST")
+                compiled = self._exprs().compile(key.expr)
+                typed = Typed(self._new_col(), compiled.kind)
+                columns.append((compiled.sql, typed.sql))
+            keys.append((typed, "DESC" if key.descending else "ASC"))
         if columns:
             self._with_columns(columns)
+        terms = []
+        for typed, direction in keys:
+            if typed.kind is Kind.STR and typed.sql != "NULL":
+                natural = self._new_col()
+                self.stage = self._add(natural_key_stage(self.stage, typed.sql, natural))
+                terms.append(f"{natural} {direction} NULLS LAST")
+            terms.append(f"{typed.sql} {direction} NULLS LAST")
         self.ordering = terms + self.tiebreak
 
     def _limit(self, command: ast.Limit) -> None:
@@ -301,8 +311,6 @@ _TIME_FUNCTIONS = {"bin", "earliest", "latest"}
 
 def needed_fields(query: ast.Query) -> frozenset[str]:
     """Every field name the query may read from the source."""
-    from labkit.insights.checks import walk
-
     names: set[str] = set()
     exprs: list[ast.Expr] = []
     shows_default = True

@@ -17,7 +17,6 @@ import gzip
 import os
 import struct
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -26,10 +25,16 @@ from labkit.insights import cache
 from labkit.insights.errors import SourceError
 from labkit.insights.flowlogs import (
     DEFAULT_FIELDS,
-    FlowField,
     looks_like_default_record,
     looks_like_header,
     parse_format,
+)
+from labkit.insights.formats import (
+    FileFormat,
+    Skipped,
+    describe_csv_error,
+    read_sql,
+    skipped_lines,
 )
 from labkit.insights.sources import (
     Prepared,
@@ -40,26 +45,11 @@ from labkit.insights.sources import (
 )
 from labkit.insights.typed import Kind, Typed, quote_ident, quote_str
 
-_LINE_DELIMITER = "\x1f"  # "unit separator": never inside a JSON line or a normal log line
-
 
 def default_cache_dir() -> Path:
     """``$LABKIT_HOME/cache/insights`` (``~/.labkit/cache/insights`` by default)."""
     home = os.environ.get("LABKIT_HOME") or os.path.join(os.path.expanduser("~"), ".labkit")
     return Path(home) / "cache" / "insights"
-
-
-@dataclass(frozen=True)
-class FileFormat:
-    """How one file is read: kind ("flow", "json" or "text"), flow fields, header skip."""
-
-    kind: str
-    fields: tuple[FlowField, ...] = ()
-    skip: int = 0
-
-    def columns(self) -> list[str]:
-        """Physical column names (record names for flow logs, ``line`` otherwise)."""
-        return [f.record_name for f in self.fields] if self.kind == "flow" else ["line"]
 
 
 def _first_line(path: Path) -> str:
@@ -100,26 +90,14 @@ def _uncompressed_size(path: Path, size: int) -> int:
         return int(struct.unpack("<I", handle.read(4))[0])
 
 
-def read_sql(path: Path, fmt: FileFormat) -> str:
-    """A DuckDB table function reading one file in its format."""
-    if fmt.kind == "flow":
-        types = ", ".join(
-            f"{quote_str(f.record_name)}: '{'BIGINT' if f.numeric else 'VARCHAR'}'"
-            for f in fmt.fields
-        )
-        return (f"read_csv({quote_str(str(path))}, delim=' ', header=false, skip={fmt.skip}, "
-                f"columns={{{types}}}, nullstr='-', quote='', escape='', auto_detect=false)")
-    return (f"read_csv({quote_str(str(path))}, delim={quote_str(_LINE_DELIMITER)}, "
-            "header=false, columns={'line': 'VARCHAR'}, quote='', escape='', "
-            "auto_detect=false)")
-
-
 class FileSource:
     """Flow-log, JSON-lines or text files, plain or .gz, read by DuckDB itself.
 
     ``log_format`` is a flow-log LogFormat string (``"${version} ${vpc-id} ..."``) for
     custom-format files; without it a header line or the default format is detected.
     ``cache_dir`` holds the Parquet column cache; ``None`` turns caching off.
+    Malformed lines are skipped and reported (:attr:`Result.skipped`) unless ``strict``,
+    where the first one fails the query with its line number and DuckDB's reason.
     """
 
     def __init__(
@@ -128,11 +106,13 @@ class FileSource:
         *,
         log_format: str | None = None,
         cache_dir: str | os.PathLike[str] | None = "default",
+        strict: bool = False,
     ) -> None:
         self.paths = [Path(p).expanduser().resolve() for p in paths]
         if not self.paths:
             raise SourceError("no files given; pass at least one log file")
         self.log_format = log_format
+        self.strict = strict
         self.cache_dir = (default_cache_dir() if cache_dir == "default"
                           else Path(cache_dir) if cache_dir is not None else None)
 
@@ -156,14 +136,15 @@ class FileSource:
         columns = _physical_columns(fmt, needed)
         available = set(columns)
         text_sql = "(" + " UNION ALL ".join(
-            f"SELECT * FROM {read_sql(p, f)}" for p, f in zip(self.paths, formats, strict=True)
+            f"SELECT * FROM {read_sql(p, f, strict=self.strict)}"
+            for p, f in zip(self.paths, formats, strict=True)
         ) + ")"
         if not materialize or self.cache_dir is None:
             structure = None
             if fmt.kind == "json" and materialize:
                 structure = json_structure(con, text_sql, "line")
             return Prepared(text_sql, _file_fields(fmt, structure, available), None, text_bytes,
-                            single_pass=True)
+                            single_pass=True, skipped=skipped_lines)
         names = [f.record_name for f in fmt.fields]
         entries = [cache.entry_dir(self.cache_dir, p, f.kind, names, f.skip)
                    for p, f in zip(self.paths, formats, strict=True)]
@@ -179,15 +160,19 @@ class FileSource:
                                               "skip": f.skip, "columns": columns})
 
             return Prepared(text_sql, _file_fields(fmt, None, available), None, text_bytes,
-                            single_pass=True, after=build_later)
+                            single_pass=True, after=build_later, skipped=skipped_lines)
         groups = [g if g is not None else cache.build_group(
-            con, e, read_sql(p, f), f.kind, columns, note={"source": str(p)},
+            con, e, p, f, columns, note={"source": str(p)}, strict=self.strict,
             on_error=_read_error(p, f))
             for p, f, e, g in zip(self.paths, formats, entries, found, strict=True)]
+        skipped = _merge_skipped([g.skipped for g in groups])
+        if skipped is not None and self.strict:  # cached by a lenient query earlier
+            raise SourceError(f"cannot read the log file: {skipped.first}")
         from_sql = "read_parquet([" + ", ".join(quote_str(str(g.path)) for g in groups) + "])"
         structure = _merge_structures(g.structure for g in groups) if fmt.kind == "json" else None
         return Prepared(from_sql, _file_fields(fmt, structure, available),
-                        sum(g.records for g in groups), text_bytes)
+                        sum(g.records for g in groups), text_bytes,
+                        skipped=(lambda _con: skipped) if skipped else None)
 
 
 def _physical_columns(fmt: FileFormat, needed: frozenset[str]) -> list[str]:
@@ -236,10 +221,15 @@ def _merge_structures(structures: Iterable[object]) -> object:
     return merged or None
 
 
+def _merge_skipped(skips: Iterable[Skipped | None]) -> Skipped | None:
+    found = [s for s in skips if s is not None]
+    return Skipped(sum(s.count for s in found), found[0].first) if found else None
+
+
 def _read_error(path: Path, fmt: FileFormat) -> Callable[[duckdb.Error], SourceError]:
-    """How a failed read of ``path`` is reported."""
+    """How a failed read of ``path`` is reported (DuckDB's reason kept)."""
     return lambda err: SourceError(
-        f"cannot read {path} as {_describe(fmt)}: {str(err).splitlines()[0]}")
+        f"cannot read {path} as {_describe(fmt)}: {describe_csv_error(err)}")
 
 
 def _describe(fmt: FileFormat) -> str:

@@ -114,6 +114,20 @@ def _literal(tok: Token) -> ast.String | ast.Regex:
     return ast.String(unescape(str(tok)[1:-1]), span=_tok_span(tok))
 
 
+def _balanced(op: str, terms: list[ast.Expr]) -> ast.Expr:
+    """``a or b or c ...`` as a balanced tree of BoolOps: depth log2(n), not n.
+
+    ``and`` and ``or`` are associative (also with missing values, as in SQL), so the
+    grouping does not change the answer; it keeps a 1,000-term filter shallow for every
+    recursive pass that follows (checks, compiler, DuckDB's parser).
+    """
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    left, right = _balanced(op, terms[:middle]), _balanced(op, terms[middle:])
+    return ast.BoolOp(op, left, right, span=(left.span[0], right.span[1]))
+
+
 @v_args(meta=True)
 class _ToAst(Transformer[Any, Any]):
     """Build AST nodes bottom-up; every node keeps its source span."""
@@ -174,11 +188,11 @@ class _ToAst(Transformer[Any, Any]):
         return ast.Item(expr, alias, text, span=_span(meta))
 
     # ------------------------------------------------------------ expressions
-    def or_(self, meta: Meta, c: list[Any]) -> ast.BoolOp:
-        return ast.BoolOp("or", c[0], c[1], span=_span(meta))
+    def or_(self, meta: Meta, c: list[Any]) -> ast.Expr:
+        return _balanced("or", c)
 
-    def and_(self, meta: Meta, c: list[Any]) -> ast.BoolOp:
-        return ast.BoolOp("and", c[0], c[1], span=_span(meta))
+    def and_(self, meta: Meta, c: list[Any]) -> ast.Expr:
+        return _balanced("and", c)
 
     def not_(self, meta: Meta, c: list[Any]) -> ast.Not:
         return ast.Not(c[0], span=_span(meta))

@@ -16,6 +16,7 @@ import duckdb
 
 from labkit.insights.errors import SourceError
 from labkit.insights.flowlogs import DEFAULT_FIELDS, FlowField, parse_format
+from labkit.insights.formats import Skipped
 from labkit.insights.typed import Kind, Typed, quote_str
 
 SYSTEM_FIELDS = ("@timestamp", "@message", "@logStream", "@log", "@ingestionTime")
@@ -29,6 +30,7 @@ class Prepared:
     ``single_pass``: the source is expensive to scan twice (a log file read as text), so
     the plan should count matched and scanned records in the answering pass. ``after``:
     run once the answer is in hand (a file source starts building its cache there).
+    ``skipped``: called on the connection after the answer, the malformed lines skipped.
     """
 
     from_sql: str
@@ -38,6 +40,7 @@ class Prepared:
     tiebreak: tuple[str, ...] = field(default=())
     single_pass: bool = False
     after: Callable[[], None] | None = None
+    skipped: Callable[[duckdb.DuckDBPyConnection], Skipped | None] | None = None
 
 
 class Source(Protocol):

@@ -116,11 +116,12 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_malformed_record_is_a_clear_error(tmp_path: Path) -> None:
-    """A flow-log line with a word in a number field raises SourceError, no traceback text."""
+    """Strict: a word in a number field raises SourceError naming the line and the field."""
     path = tmp_path / "bad.log"
     path.write_text(REC + "\n" + REC.replace(" 4249 ", " lots ") + "\n")
-    with pytest.raises(insights.SourceError, match="cannot read"):
-        insights.run("stats sum(bytes)", insights.FileSource([path], cache_dir=tmp_path / "c"))
+    with pytest.raises(insights.SourceError, match="cannot read .*line 2: field bytes is 'lots'"):
+        insights.run("stats sum(bytes)", insights.FileSource([path], cache_dir=tmp_path / "c",
+                                                            strict=True))
 
 
 def test_mixed_formats_are_refused(tmp_path: Path) -> None:
