@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -154,3 +158,58 @@ def test_cli_log_group(moto_endpoint: str, group: dict[str, Any],
                               "--start", "1h", "filter action = 'REJECT' | fields srcAddr, bytes"])
     assert args.func(args) == 0
     assert json.loads(capsys.readouterr().out) == [{"srcAddr": "10.2.0.10", "bytes": 700}]
+
+
+def _cli(*argv: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m labkit query ARGV`` in a fresh process (this tree first on the path)."""
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get(
+        "PYTHONPATH", "")]), "LABKIT_HOME": str(home), "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing"}
+    return subprocess.run([sys.executable, "-m", "labkit", "query", *argv], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_500_term_or_filter_through_start_query(logs: Any, group: dict[str, Any]) -> None:
+    """A 500-term ``or`` completes (before: RecursionError, a raw HTML 500 page)."""
+    now = group["now"]
+    query = ("filter " + " or ".join(f"bytes = {1000 + i}" for i in range(499))
+             + " or bytes = 700 | fields srcAddr, bytes")
+    query_id = logs.start_query(logGroupName=group["name"], startTime=now - 60,
+                                endTime=now + 60, queryString=query)["queryId"]
+    answer = _results(logs, query_id)
+    assert answer["status"] == "Complete"
+    assert [{c["field"]: c["value"] for c in row if c["field"] != "@ptr"}
+            for row in answer["results"]] == [{"srcAddr": "10.2.0.10", "bytes": "700"}]
+
+
+def test_a_query_over_10000_characters_is_refused_as_aws_does(logs: Any,
+                                                                group: dict[str, Any]) -> None:
+    """10,001 characters: InvalidParameterException with the length constraint, not a 500."""
+    query = "fields bytes" + " " * (10_001 - len("fields bytes"))
+    with pytest.raises(ClientError) as caught:
+        logs.start_query(logGroupName=group["name"], startTime=0, endTime=10,
+                         queryString=query)
+    error = caught.value.response["Error"]
+    assert error["Code"] == "InvalidParameterException"
+    assert error["Message"].endswith("at 'queryString' failed to satisfy constraint: "
+                                     "Member must have length less than or equal to 10000")
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_cli_empty_result_from_a_log_group(moto_endpoint: str, group: dict[str, Any],
+                                           tmp_path: Path, fmt: str) -> None:
+    """No rows: the table shows its header, CSV its header line, JSON ``[]``; no blank lines."""
+    done = _cli("--log-group", group["name"], "--endpoint-url", moto_endpoint, "--region",
+                "us-east-1", "--start", "1h", "--format", fmt,
+                "filter action = 'NOSUCH' | fields srcAddr, bytes", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "" not in lines, done.stdout
+    if fmt == "json":
+        assert json.loads(done.stdout) == []
+    elif fmt == "csv":
+        assert lines == ["srcAddr,bytes"]
+    else:
+        assert lines[0].split() == ["srcAddr", "bytes"]
