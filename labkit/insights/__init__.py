@@ -16,8 +16,22 @@ from labkit.insights.formats import Skipped
 from labkit.insights.sources import EventSource, Source
 
 __all__ = [
-    "DEFAULT_FORMAT", "FLOW_FIELDS", "MAX_QUERY_CHARS", "STRING_FIELDS", "EventSource",
-    "FileSource", "InsightsError", "QueryError", "QueryTooLongError", "Result", "Skipped",
-    "Source", "SourceError", "Statistics", "compile",
-    "default_cache_dir", "explain", "run",
+    "DEFAULT_FORMAT",
+    "FLOW_FIELDS",
+    "MAX_QUERY_CHARS",
+    "STRING_FIELDS",
+    "EventSource",
+    "FileSource",
+    "InsightsError",
+    "QueryError",
+    "QueryTooLongError",
+    "Result",
+    "Skipped",
+    "Source",
+    "SourceError",
+    "Statistics",
+    "compile",
+    "default_cache_dir",
+    "explain",
+    "run",
 ]

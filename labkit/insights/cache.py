@@ -57,9 +57,11 @@ class Group:
 def entry_dir(root: Path, path: Path, kind: str, names: Sequence[str], skip: int) -> Path:
     """The cache directory of one file read one way (changes when the file changes)."""
     stat = path.stat()
-    key = hashlib.sha256(json.dumps(
-        [CACHE_VERSION, str(path), stat.st_size, stat.st_mtime_ns, kind, list(names), skip]
-    ).encode()).hexdigest()[:32]
+    key = hashlib.sha256(
+        json.dumps(
+            [CACHE_VERSION, str(path), stat.st_size, stat.st_mtime_ns, kind, list(names), skip]
+        ).encode()
+    ).hexdigest()[:32]
     return root / key
 
 
@@ -76,8 +78,12 @@ def _complete(entry: Path, columns: Sequence[str]) -> Group | None:
         parquet = meta_path.with_suffix(".parquet")
         if set(columns) <= set(meta["columns"]) and parquet.exists():
             skipped = meta.get("skipped")
-            return Group(parquet, int(meta["records"]), meta.get("structure"),
-                         Skipped(int(skipped[0]), str(skipped[1])) if skipped else None)
+            return Group(
+                parquet,
+                int(meta["records"]),
+                meta.get("structure"),
+                Skipped(int(skipped[0]), str(skipped[1])) if skipped else None,
+            )
     return None
 
 
@@ -136,9 +142,17 @@ def wait_for_builds(root: Path, timeout: float = STALE_LOCK_SECONDS) -> None:
         time.sleep(_POLL_SECONDS)
 
 
-def build_group(con: duckdb.DuckDBPyConnection, entry: Path, source: Path, fmt: FileFormat,
-                columns: Sequence[str], *, on_error: Callable[[duckdb.Error], Exception],
-                strict: bool = False, note: dict[str, Any] | None = None) -> Group:
+def build_group(
+    con: duckdb.DuckDBPyConnection,
+    entry: Path,
+    source: Path,
+    fmt: FileFormat,
+    columns: Sequence[str],
+    *,
+    on_error: Callable[[duckdb.Error], Exception],
+    strict: bool = False,
+    note: dict[str, Any] | None = None,
+) -> Group:
     """Write ``columns`` of the file ``source`` as a new group of ``entry``.
 
     The group records the malformed lines the read skipped (none when ``strict``: the
@@ -168,11 +182,15 @@ def build_group(con: duckdb.DuckDBPyConnection, entry: Path, source: Path, fmt: 
     structure = None
     if kind == "json":
         structure = json_structure(con, f"read_parquet({quote_str(str(target))})", "line")
-    meta = {"columns": list(columns), "records": int(row[0]) if row else 0,
-            "structure": structure,
-            "skipped": [skipped.count, skipped.first] if skipped else None,
-            "build_seconds": round(time.perf_counter() - began, 3),
-            "build_peak_mb": _peak_mb(), **(note or {})}
+    meta = {
+        "columns": list(columns),
+        "records": int(row[0]) if row else 0,
+        "structure": structure,
+        "skipped": [skipped.count, skipped.first] if skipped else None,
+        "build_seconds": round(time.perf_counter() - began, 3),
+        "build_peak_mb": _peak_mb(),
+        **(note or {}),
+    }
     meta_tmp = target.with_suffix(".json.tmp")
     meta_tmp.write_text(json.dumps(meta))
     os.replace(meta_tmp, target.with_suffix(".json"))
@@ -188,14 +206,24 @@ def build_later(entry: Path, spec: dict[str, Any]) -> bool:
     except FileExistsError:
         return False
     package_root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p),
+    }
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", "labkit.insights.cache",
-             json.dumps({**spec, "entry": str(entry), "lock": str(lock)})],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=env, start_new_session=os.name == "posix")
+            [
+                sys.executable,
+                "-m",
+                "labkit.insights.cache",
+                json.dumps({**spec, "entry": str(entry), "lock": str(lock)}),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=os.name == "posix",
+        )
     except OSError:
         os.close(fd)
         lock.unlink(missing_ok=True)
@@ -223,13 +251,21 @@ def main(argv: Sequence[str]) -> int:
         if hasattr(os, "nice"):
             os.nice(10)  # yield the CPU to the queries a learner is waiting for
         path = Path(spec["path"])
-        fmt = FileFormat(spec["kind"], tuple(field_for(n) for n in spec["fields"]),
-                         int(spec["skip"]))
+        fmt = FileFormat(
+            spec["kind"], tuple(field_for(n) for n in spec["fields"]), int(spec["skip"])
+        )
         con = duckdb.connect(":memory:")
         con.execute("SET enable_progress_bar = false")
         note: dict[str, Any] = {"source": str(path), "built": "background"}
-        build_group(con, Path(spec["entry"]), path, fmt, spec["columns"],
-                    on_error=lambda err: err, note=note)
+        build_group(
+            con,
+            Path(spec["entry"]),
+            path,
+            fmt,
+            spec["columns"],
+            on_error=lambda err: err,
+            note=note,
+        )
         return 0
     except (duckdb.Error, OSError, ValueError, KeyError):
         return 1  # the next query reads the text and tries again

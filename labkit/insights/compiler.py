@@ -39,7 +39,9 @@ from labkit.insights.patterns import glob_to_regex, to_re2
 from labkit.insights.sources import Prepared
 from labkit.insights.typed import Kind, Typed, quote_ident, quote_str, to_str
 
-DEFAULT_LIMIT = 10_000  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Limit.html
+DEFAULT_LIMIT = (
+    10_000  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Limit.html
+)
 DEFAULT_DISPLAY = ("@timestamp", "@message")
 
 
@@ -73,8 +75,15 @@ def counts_in_pass(query: ast.Query) -> bool:
 class Planner:
     """Builds a :class:`Plan` command by command."""
 
-    def __init__(self, query: ast.Query, source: Prepared, *, time_range: str | None = None,
-                 limit: int | None = None, count_in_pass: bool = False) -> None:
+    def __init__(
+        self,
+        query: ast.Query,
+        source: Prepared,
+        *,
+        time_range: str | None = None,
+        limit: int | None = None,
+        count_in_pass: bool = False,
+    ) -> None:
         self.query = query
         self.count_in_pass = count_in_pass and counts_in_pass(query)
         self.keep: list[str] = []  # keep flags of the filters before stats (count_in_pass)
@@ -144,19 +153,27 @@ class Planner:
         select += self.counted
         order = f" ORDER BY {', '.join(self.ordering)}" if self.ordering else ""
         with_sql = "WITH " + ",\n     ".join(f"{n} AS ({sql})" for n, sql in self.ctes)
-        sql = (f"{with_sql}\nSELECT {', '.join(select) or 'NULL'} FROM {self.stage}{order} "
-               f"LIMIT {self.limit}")
+        sql = (
+            f"{with_sql}\nSELECT {', '.join(select) or 'NULL'} FROM {self.stage}{order} "
+            f"LIMIT {self.limit}"
+        )
         kept = f" WHERE {_KEEP}" if self.keep else ""  # the blanked rows are not matched
-        return Plan(sql, f"{with_sql}\nSELECT count(*) FROM {self.matched_stage}{kept}",
-                    f"{with_sql}\nSELECT count(*) FROM {self.scanned_stage}",
-                    tuple(names), tuple(kinds), len(self.counted))
+        return Plan(
+            sql,
+            f"{with_sql}\nSELECT count(*) FROM {self.matched_stage}{kept}",
+            f"{with_sql}\nSELECT count(*) FROM {self.scanned_stage}",
+            tuple(names),
+            tuple(kinds),
+            len(self.counted),
+        )
 
     def _display_names(self) -> list[str]:
         if self.display_override is not None:
             return self.display_override
         if self.stats_output is not None:
-            return self.stats_output + [n for n in self.fields_display or []
-                                        if n not in self.stats_output]
+            return self.stats_output + [
+                n for n in self.fields_display or [] if n not in self.stats_output
+            ]
         if self.fields_display is not None:
             return self.fields_display
         return list(DEFAULT_DISPLAY)
@@ -202,8 +219,15 @@ class Planner:
         # One regex pass per event gives every group at once, as a struct g1, g2, ...
         names = ", ".join(f"'g{i}'" for i in range(1, total + 1))
         parts = self._new_col()
-        self._with_columns([(f"CASE WHEN regexp_matches({source}, {pattern}) THEN "
-                             f"regexp_extract({source}, {pattern}, [{names}]) END", parts)])
+        self._with_columns(
+            [
+                (
+                    f"CASE WHEN regexp_matches({source}, {pattern}) THEN "
+                    f"regexp_extract({source}, {pattern}, [{names}]) END",
+                    parts,
+                )
+            ]
+        )
         columns = []
         for name, index in groups:
             col = self._new_col()
@@ -217,8 +241,9 @@ class Planner:
             keep = " AND ".join(self.keep)
             cols = sorted({t.sql for t in self.scope.values()})
             blanked = ", ".join(f"CASE WHEN {keep} THEN {c} END AS {c}" for c in cols)
-            self.stage = self._add(f"SELECT * REPLACE ({blanked}), {keep} AS {_KEEP} "
-                                   f"FROM {self.stage}")
+            self.stage = self._add(
+                f"SELECT * REPLACE ({blanked}), {keep} AS {_KEEP} FROM {self.stage}"
+            )
         self._mark_matched()
         exprs = self._exprs()
         keys = [(item.name, exprs.compile(item.expr)) for item in command.by]
@@ -250,14 +275,16 @@ class Planner:
     def _count_groups(self) -> None:
         """Sum the per-group row counts into the hidden matched (and scanned) columns."""
         if not self.keep:
-            self.stage = self._add(f"SELECT * EXCLUDE ({_ROWS}), sum({_ROWS}) OVER () "
-                                   f"AS {_MATCHED} FROM {self.stage}")
+            self.stage = self._add(
+                f"SELECT * EXCLUDE ({_ROWS}), sum({_ROWS}) OVER () AS {_MATCHED} FROM {self.stage}"
+            )
             self.counted = [_MATCHED]
             return
         matched = f"sum(CASE WHEN {_KEEP} THEN {_ROWS} ELSE 0 END) OVER ()"
         self.stage = self._add(
             f"SELECT * EXCLUDE ({_ROWS}, {_KEEP}), {matched} AS {_MATCHED}, "
-            f"sum({_ROWS}) OVER () AS {_SCANNED} FROM {self.stage} QUALIFY {_KEEP}")
+            f"sum({_ROWS}) OVER () AS {_SCANNED} FROM {self.stage} QUALIFY {_KEEP}"
+        )
         self.counted = [_MATCHED, _SCANNED]
 
     def _sort(self, command: ast.Sort) -> None:
@@ -296,14 +323,22 @@ class Planner:
         # Null values are never duplicates: such rows are all kept (aws-facts B.2, Dedup).
         self.stage = self._add(
             f"SELECT * FROM {self.stage} QUALIFY ({any_null}) OR "
-            f"row_number() OVER (PARTITION BY {', '.join(keys)}{order}) = 1")
+            f"row_number() OVER (PARTITION BY {', '.join(keys)}{order}) = 1"
+        )
 
 
-def plan(query: ast.Query, source: Prepared, *, time_range: str | None = None,
-         limit: int | None = None, count_in_pass: bool = False) -> Plan:
+def plan(
+    query: ast.Query,
+    source: Prepared,
+    *,
+    time_range: str | None = None,
+    limit: int | None = None,
+    count_in_pass: bool = False,
+) -> Plan:
     """The SQL plan of a checked query over a prepared source."""
-    return Planner(query, source, time_range=time_range, limit=limit,
-                   count_in_pass=count_in_pass).plan()
+    return Planner(
+        query, source, time_range=time_range, limit=limit, count_in_pass=count_in_pass
+    ).plan()
 
 
 _TIME_FUNCTIONS = {"bin", "earliest", "latest"}
@@ -349,8 +384,9 @@ def needed_fields(query: ast.Query) -> frozenset[str]:
     return frozenset(names)
 
 
-def time_range_sql(fields: Mapping[str, Typed], start_ms: int | None,
-                   end_ms: int | None) -> str | None:
+def time_range_sql(
+    fields: Mapping[str, Typed], start_ms: int | None, end_ms: int | None
+) -> str | None:
     """SQL keeping events whose @timestamp lies in [start_ms, end_ms] (inclusive)."""
     ts = fields.get("@timestamp")
     if ts is None or (start_ms is None and end_ms is None):

@@ -113,8 +113,9 @@ def deep(fn: Callable[[], T], query: str) -> T:
         sys.setrecursionlimit(limit)
     error = outcome.get("error")
     if isinstance(error, RecursionError):
-        raise QueryError("the query nests too deeply to compile; split it into simpler "
-                         "filters", query, None) from None
+        raise QueryError(
+            "the query nests too deeply to compile; split it into simpler filters", query, None
+        ) from None
     if error is not None:
         raise error
     return outcome["value"]  # type: ignore[no-any-return]
@@ -153,9 +154,17 @@ def _epoch_ms(value: TimeLike) -> int | None:
     return int(value)
 
 
-def _plan(query: str | ast.Query, source: Source, con: duckdb.DuckDBPyConnection, *,
-          start: TimeLike, end: TimeLike, limit: int | None, materialize: bool,
-          statistics: bool = True) -> tuple[ast.Query, Plan, Any]:
+def _plan(
+    query: str | ast.Query,
+    source: Source,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    start: TimeLike,
+    end: TimeLike,
+    limit: int | None,
+    materialize: bool,
+    statistics: bool = True,
+) -> tuple[ast.Query, Plan, Any]:
     parsed = compile(query) if isinstance(query, str) else query
     needed = deep(lambda: needed_fields(parsed), parsed.text)
     if start is not None or end is not None:
@@ -163,25 +172,47 @@ def _plan(query: str | ast.Query, source: Source, con: duckdb.DuckDBPyConnection
     one_pass = not statistics or counts_in_pass(parsed)
     prepared = source.prepare(con, needed, materialize=materialize, one_pass=one_pass)
     time_range = time_range_sql(prepared.fields, _epoch_ms(start), _epoch_ms(end))
-    the_plan = deep(lambda: plan(parsed, prepared, time_range=time_range, limit=limit,
-                                 count_in_pass=prepared.single_pass and statistics), parsed.text)
+    the_plan = deep(
+        lambda: plan(
+            parsed,
+            prepared,
+            time_range=time_range,
+            limit=limit,
+            count_in_pass=prepared.single_pass and statistics,
+        ),
+        parsed.text,
+    )
     return parsed, the_plan, prepared
 
 
-def explain(query: str | ast.Query, source: Source, *, start: TimeLike = None,
-            end: TimeLike = None, limit: int | None = None) -> str:
+def explain(
+    query: str | ast.Query,
+    source: Source,
+    *,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    limit: int | None = None,
+) -> str:
     """The SQL the engine would run for ``query`` on ``source`` (files are not cached)."""
     con = connect()
     try:
-        _, the_plan, _ = _plan(query, source, con, start=start, end=end, limit=limit,
-                               materialize=False)
+        _, the_plan, _ = _plan(
+            query, source, con, start=start, end=end, limit=limit, materialize=False
+        )
     finally:
         con.close()
     return the_plan.sql
 
 
-def run(query: str | ast.Query, source: Source, *, start: TimeLike = None, end: TimeLike = None,
-        limit: int | None = None, statistics: bool = True) -> Result:
+def run(
+    query: str | ast.Query,
+    source: Source,
+    *,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    limit: int | None = None,
+    statistics: bool = True,
+) -> Result:
     """Run a Logs Insights query on a source.
 
     Parameters
@@ -199,8 +230,16 @@ def run(query: str | ast.Query, source: Source, *, start: TimeLike = None, end: 
     """
     con = connect(sql="")
     try:
-        parsed, the_plan, prepared = _plan(query, source, con, start=start, end=end,
-                                           limit=limit, materialize=True, statistics=statistics)
+        parsed, the_plan, prepared = _plan(
+            query,
+            source,
+            con,
+            start=start,
+            end=end,
+            limit=limit,
+            materialize=True,
+            statistics=statistics,
+        )
         add_udfs(con, the_plan.sql)
         try:
             rows = con.execute(the_plan.sql).fetchall()
@@ -208,12 +247,15 @@ def run(query: str | ast.Query, source: Source, *, start: TimeLike = None, end: 
             counted = the_plan.counted
             if counted and rows:  # counted in the answering pass: the last columns of a row
                 matched, scanned = int(rows[0][-counted]), int(rows[0][-1])
-            rows = [row[:len(row) - counted] for row in rows]
+            rows = [row[: len(row) - counted] for row in rows]
             if statistics and not (counted and rows):
                 matched = _count(con, the_plan.matched_sql)
                 ranged = start is not None or end is not None
-                scanned = (prepared.records if prepared.records is not None and not ranged
-                           else _count(con, the_plan.scanned_sql))
+                scanned = (
+                    prepared.records
+                    if prepared.records is not None and not ranged
+                    else _count(con, the_plan.scanned_sql)
+                )
             skipped = prepared.skipped(con) if prepared.skipped is not None else None
         except duckdb.Error as err:
             raise _runtime_error(err, parsed) from None
@@ -225,10 +267,16 @@ def run(query: str | ast.Query, source: Source, *, start: TimeLike = None, end: 
     size = prepared.bytes
     if statistics and total and scanned != total:
         size = round(size * scanned / total)  # estimate for a time-range subset
-    shaped = tuple(tuple(_value(v, k) for v, k in zip(row, the_plan.kinds, strict=True))
-                   for row in rows)
-    return Result(the_plan.columns, shaped, Statistics(matched, scanned, size if statistics
-                                                       else 0), the_plan.sql, skipped)
+    shaped = tuple(
+        tuple(_value(v, k) for v, k in zip(row, the_plan.kinds, strict=True)) for row in rows
+    )
+    return Result(
+        the_plan.columns,
+        shaped,
+        Statistics(matched, scanned, size if statistics else 0),
+        the_plan.sql,
+        skipped,
+    )
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

@@ -113,11 +113,20 @@ class FileSource:
             raise SourceError("no files given; pass at least one log file")
         self.log_format = log_format
         self.strict = strict
-        self.cache_dir = (default_cache_dir() if cache_dir == "default"
-                          else Path(cache_dir) if cache_dir is not None else None)
+        self.cache_dir = (
+            default_cache_dir()
+            if cache_dir == "default"
+            else Path(cache_dir)
+            if cache_dir is not None
+            else None
+        )
 
     def prepare(
-        self, con: duckdb.DuckDBPyConnection, needed: frozenset[str], *, materialize: bool = True,
+        self,
+        con: duckdb.DuckDBPyConnection,
+        needed: frozenset[str],
+        *,
+        materialize: bool = True,
         one_pass: bool = False,
     ) -> Prepared:
         """Detect the format, find (or build) the needed columns in the cache, describe fields.
@@ -128,51 +137,98 @@ class FileSource:
         formats = [detect(p, self.log_format) for p in self.paths]
         kinds = {(f.kind, tuple(x.record_name for x in f.fields)) for f in formats}
         if len(kinds) > 1:
-            raise SourceError("the files mix formats; query files of one format at a time: "
-                              + ", ".join(str(p) for p in self.paths))
+            raise SourceError(
+                "the files mix formats; query files of one format at a time: "
+                + ", ".join(str(p) for p in self.paths)
+            )
         fmt = formats[0]
         sizes = [p.stat().st_size for p in self.paths]
         text_bytes = sum(_uncompressed_size(p, s) for p, s in zip(self.paths, sizes, strict=True))
         columns = _physical_columns(fmt, needed)
         available = set(columns)
-        text_sql = "(" + " UNION ALL ".join(
-            f"SELECT * FROM {read_sql(p, f, strict=self.strict)}"
-            for p, f in zip(self.paths, formats, strict=True)
-        ) + ")"
+        text_sql = (
+            "("
+            + " UNION ALL ".join(
+                f"SELECT * FROM {read_sql(p, f, strict=self.strict)}"
+                for p, f in zip(self.paths, formats, strict=True)
+            )
+            + ")"
+        )
         if not materialize or self.cache_dir is None:
             structure = None
             if fmt.kind == "json" and materialize:
                 structure = json_structure(con, text_sql, "line")
-            return Prepared(text_sql, _file_fields(fmt, structure, available), None, text_bytes,
-                            single_pass=True, skipped=skipped_lines)
+            return Prepared(
+                text_sql,
+                _file_fields(fmt, structure, available),
+                None,
+                text_bytes,
+                single_pass=True,
+                skipped=skipped_lines,
+            )
         names = [f.record_name for f in fmt.fields]
-        entries = [cache.entry_dir(self.cache_dir, p, f.kind, names, f.skip)
-                   for p, f in zip(self.paths, formats, strict=True)]
+        entries = [
+            cache.entry_dir(self.cache_dir, p, f.kind, names, f.skip)
+            for p, f in zip(self.paths, formats, strict=True)
+        ]
         found = [cache.find_group(entry, columns) for entry in entries]
         later = one_pass and fmt.kind == "flow" and text_bytes >= cache.INLINE_BUILD_BYTES
         if later and None in found:
-            todo = [(p, f, e) for p, f, e, g in zip(self.paths, formats, entries, found,
-                                                    strict=True) if g is None]
+            todo = [
+                (p, f, e)
+                for p, f, e, g in zip(self.paths, formats, entries, found, strict=True)
+                if g is None
+            ]
 
             def build_later() -> None:
                 for path, f, entry in todo:
-                    cache.build_later(entry, {"path": str(path), "kind": f.kind, "fields": names,
-                                              "skip": f.skip, "columns": columns})
+                    cache.build_later(
+                        entry,
+                        {
+                            "path": str(path),
+                            "kind": f.kind,
+                            "fields": names,
+                            "skip": f.skip,
+                            "columns": columns,
+                        },
+                    )
 
-            return Prepared(text_sql, _file_fields(fmt, None, available), None, text_bytes,
-                            single_pass=True, after=build_later, skipped=skipped_lines)
-        groups = [g if g is not None else cache.build_group(
-            con, e, p, f, columns, note={"source": str(p)}, strict=self.strict,
-            on_error=_read_error(p, f))
-            for p, f, e, g in zip(self.paths, formats, entries, found, strict=True)]
+            return Prepared(
+                text_sql,
+                _file_fields(fmt, None, available),
+                None,
+                text_bytes,
+                single_pass=True,
+                after=build_later,
+                skipped=skipped_lines,
+            )
+        groups = [
+            g
+            if g is not None
+            else cache.build_group(
+                con,
+                e,
+                p,
+                f,
+                columns,
+                note={"source": str(p)},
+                strict=self.strict,
+                on_error=_read_error(p, f),
+            )
+            for p, f, e, g in zip(self.paths, formats, entries, found, strict=True)
+        ]
         skipped = _merge_skipped([g.skipped for g in groups])
         if skipped is not None and self.strict:  # cached by a lenient query earlier
             raise SourceError(f"cannot read the log file: {skipped.first}")
         from_sql = "read_parquet([" + ", ".join(quote_str(str(g.path)) for g in groups) + "])"
         structure = _merge_structures(g.structure for g in groups) if fmt.kind == "json" else None
-        return Prepared(from_sql, _file_fields(fmt, structure, available),
-                        sum(g.records for g in groups), text_bytes,
-                        skipped=(lambda _con: skipped) if skipped else None)
+        return Prepared(
+            from_sql,
+            _file_fields(fmt, structure, available),
+            sum(g.records for g in groups),
+            text_bytes,
+            skipped=(lambda _con: skipped) if skipped else None,
+        )
 
 
 def _physical_columns(fmt: FileFormat, needed: frozenset[str]) -> list[str]:
@@ -189,12 +245,15 @@ def _physical_columns(fmt: FileFormat, needed: frozenset[str]) -> list[str]:
     return wanted or fmt.columns()[:1]
 
 
-def _file_fields(fmt: FileFormat, structure: object,
-                 available: set[str] | None) -> dict[str, Typed]:
+def _file_fields(
+    fmt: FileFormat, structure: object, available: set[str] | None
+) -> dict[str, Typed]:
     """Typed fields over the physical columns of a file source (``available``: None = all)."""
     if fmt.kind != "flow":
-        fields = {"@message": Typed("line", Kind.STR),
-                  "@timestamp": Typed("CAST(NULL AS TIMESTAMP)", Kind.TIME)}
+        fields = {
+            "@message": Typed("line", Kind.STR),
+            "@timestamp": Typed("CAST(NULL AS TIMESTAMP)", Kind.TIME),
+        }
         if structure is not None:
             fields.update(json_fields(structure, "line", is_json_object("line")))
         return fields
@@ -203,12 +262,19 @@ def _file_fields(fmt: FileFormat, structure: object,
     present = tuple(f for f in fmt.fields if f.record_name in have)
     fields = flow_field_sql(present, lambda i, f: quote_ident(f.record_name))
     # The CloudWatch timestamp of a flow-log record is its start time (aws-facts A.8).
-    timestamp = ("make_timestamp(CAST(\"start\" AS BIGINT) * 1000000)" if "start" in have
-                 else "CAST(NULL AS TIMESTAMP)")
+    timestamp = (
+        'make_timestamp(CAST("start" AS BIGINT) * 1000000)'
+        if "start" in have
+        else "CAST(NULL AS TIMESTAMP)"
+    )
     out = {"@timestamp": Typed(timestamp, Kind.TIME)}
     if have >= set(names):  # @message is rebuilt from the fields, "-" for missing ones
-        out["@message"] = Typed("concat_ws(' ', " + ", ".join(
-            f"coalesce(CAST({quote_ident(n)} AS VARCHAR), '-')" for n in names) + ")", Kind.STR)
+        out["@message"] = Typed(
+            "concat_ws(' ', "
+            + ", ".join(f"coalesce(CAST({quote_ident(n)} AS VARCHAR), '-')" for n in names)
+            + ")",
+            Kind.STR,
+        )
     return {**out, **fields}
 
 
@@ -229,7 +295,8 @@ def _merge_skipped(skips: Iterable[Skipped | None]) -> Skipped | None:
 def _read_error(path: Path, fmt: FileFormat) -> Callable[[duckdb.Error], SourceError]:
     """How a failed read of ``path`` is reported (DuckDB's reason kept)."""
     return lambda err: SourceError(
-        f"cannot read {path} as {_describe(fmt)}: {describe_csv_error(err)}")
+        f"cannot read {path} as {_describe(fmt)}: {describe_csv_error(err)}"
+    )
 
 
 def _describe(fmt: FileFormat) -> str:

@@ -30,8 +30,10 @@ _LINE = re.compile(r"CSV Error on Line: (\d+)")
 _MAX_LINE = re.compile(r"Maximum line size of (\d+) bytes exceeded")
 _CAST = re.compile(r'converting column "([^"]+)"\. Could not convert string "(.*)" to \'(\w+)\'')
 # Of several reasons DuckDB gives for one line, the one about the whole line comes first.
-_FIRST_REASON = ("CASE e.error_type WHEN 'INVALID ENCODING' THEN 0 "
-                 "WHEN 'LINE SIZE OVER MAXIMUM' THEN 1 WHEN 'CAST' THEN 3 ELSE 2 END")
+_FIRST_REASON = (
+    "CASE e.error_type WHEN 'INVALID ENCODING' THEN 0 "
+    "WHEN 'LINE SIZE OVER MAXIMUM' THEN 1 WHEN 'CAST' THEN 3 ELSE 2 END"
+)
 _FILE = re.compile(r"^\s*file = (.+)$", re.MULTILINE)
 
 
@@ -69,12 +71,16 @@ def read_sql(path: Path, fmt: FileFormat, *, strict: bool = False) -> str:
             f"{quote_str(f.record_name)}: '{'BIGINT' if f.numeric else 'VARCHAR'}'"
             for f in fmt.fields
         )
-        return (f"read_csv({quote_str(str(path))}, delim=' ', header=false, skip={fmt.skip}, "
-                f"columns={{{types}}}, nullstr='-', quote='', escape='', auto_detect=false"
-                f"{lenient})")
-    return (f"read_csv({quote_str(str(path))}, delim={quote_str(_LINE_DELIMITER)}, "
-            "header=false, columns={'line': 'VARCHAR'}, quote='', escape='', "
-            f"auto_detect=false{lenient})")
+        return (
+            f"read_csv({quote_str(str(path))}, delim=' ', header=false, skip={fmt.skip}, "
+            f"columns={{{types}}}, nullstr='-', quote='', escape='', auto_detect=false"
+            f"{lenient})"
+        )
+    return (
+        f"read_csv({quote_str(str(path))}, delim={quote_str(_LINE_DELIMITER)}, "
+        "header=false, columns={'line': 'VARCHAR'}, quote='', escape='', "
+        f"auto_detect=false{lenient})"
+    )
 
 
 def _reason(kind: str, message: str) -> str:
@@ -101,7 +107,8 @@ def skipped_lines(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> S
         rows = con.execute(
             "SELECT s.file_path, e.line, e.error_type, e.error_message, e.column_name "
             f"FROM reject_errors e JOIN reject_scans s USING (scan_id, file_id) {where}"
-            f"ORDER BY s.file_path, e.line, {_FIRST_REASON}, e.column_idx").fetchall()
+            f"ORDER BY s.file_path, e.line, {_FIRST_REASON}, e.column_idx"
+        ).fetchall()
     except duckdb.Error:  # no lenient read has run on this connection
         return None
     lines = {(str(r[0]), int(r[1])) for r in rows}

@@ -50,7 +50,11 @@ def natural_key_stage(stage: str, value_col: str, key_col: str) -> str:
     The key is computed once per distinct value and joined back; a missing value gets a
     missing key (sorted last by the caller's ``NULLS LAST``).
     """
-    keys = (f"SELECT __v, li_natural_key(__v) AS __k FROM "
-            f"(SELECT DISTINCT {value_col} AS __v FROM {stage} WHERE {value_col} IS NOT NULL)")
-    return (f"SELECT __s.*, __k AS {key_col} FROM {stage} AS __s "
-            f"LEFT JOIN ({keys}) ON __s.{value_col} = __v")
+    keys = (
+        f"SELECT __v, li_natural_key(__v) AS __k FROM "
+        f"(SELECT DISTINCT {value_col} AS __v FROM {stage} WHERE {value_col} IS NOT NULL)"
+    )
+    return (
+        f"SELECT __s.*, __k AS {key_col} FROM {stage} AS __s "
+        f"LEFT JOIN ({keys}) ON __s.{value_col} = __v"
+    )

@@ -47,7 +47,11 @@ class Source(Protocol):
     """Anything :func:`labkit.insights.run` can query."""
 
     def prepare(
-        self, con: duckdb.DuckDBPyConnection, needed: frozenset[str], *, materialize: bool = True,
+        self,
+        con: duckdb.DuckDBPyConnection,
+        needed: frozenset[str],
+        *,
+        materialize: bool = True,
         one_pass: bool = False,
     ) -> Prepared:
         """Make the source queryable on ``con``; ``needed`` names the fields the query uses.
@@ -125,7 +129,11 @@ class EventSource:
         self.custom = log_format is not None
 
     def prepare(
-        self, con: duckdb.DuckDBPyConnection, needed: frozenset[str], *, materialize: bool = True,
+        self,
+        con: duckdb.DuckDBPyConnection,
+        needed: frozenset[str],
+        *,
+        materialize: bool = True,
         one_pass: bool = False,
     ) -> Prepared:
         """Load the events into a temporary table and discover their fields."""
@@ -135,8 +143,10 @@ class EventSource:
                 columns[0].append(int(event.get("@timestamp", event.get("timestamp", 0))))
                 columns[1].append(str(event.get("@message", event.get("message", ""))))
             except (TypeError, ValueError) as err:
-                raise SourceError(f"bad event {dict(event)!r}: {err}; an event needs "
-                                  "@timestamp (epoch ms) and @message") from None
+                raise SourceError(
+                    f"bad event {dict(event)!r}: {err}; an event needs "
+                    "@timestamp (epoch ms) and @message"
+                ) from None
             columns[2].append(event.get("@logStream"))
             columns[3].append(event.get("@log"))
             ingestion = event.get("@ingestionTime")

@@ -21,8 +21,9 @@ def _source(path: Path, tmp_path: Path, how: str, *, strict: bool = False) -> in
 
 def _write(tmp_path: Path, *lines: str | bytes) -> Path:
     path = tmp_path / "flows.log"
-    path.write_bytes(b"".join((ln if isinstance(ln, bytes) else ln.encode()) + b"\n"
-                              for ln in lines))
+    path.write_bytes(
+        b"".join((ln if isinstance(ln, bytes) else ln.encode()) + b"\n" for ln in lines)
+    )
     return path
 
 
