@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from labkit.insights import ast
 from labkit.insights.checks import walk
 from labkit.insights.expressions import ExprCompiler
-from labkit.insights.ordering import natural_key_stage
+from labkit.insights.ordering import natural_key_stage, natural_order_type
 from labkit.insights.patterns import glob_to_regex, to_re2
 from labkit.insights.sources import Prepared
 from labkit.insights.typed import Kind, Typed, quote_ident, quote_str, to_str
@@ -55,6 +55,7 @@ class Plan:
     columns: tuple[str, ...]
     kinds: tuple[Kind, ...]
     counted: int = 0  # trailing hidden columns: 1 = matched (= scanned), 2 = matched, scanned
+    setup: tuple[str, ...] = ()  # statements to run first (the natural sort orders, ordering.py)
 
 
 _MATCHED, _SCANNED, _KEEP, _ROWS = '"__matched"', '"__scanned"', '"__keep"', '"__rows"'
@@ -85,9 +86,11 @@ class Planner:
         count_in_pass: bool = False,
     ) -> None:
         self.query = query
+        self.rescan_costly = source.single_pass  # a second scan would re-read the text
         self.count_in_pass = count_in_pass and counts_in_pass(query)
         self.keep: list[str] = []  # keep flags of the filters before stats (count_in_pass)
         self.counted: list[str] = []  # hidden count columns carried to the final SELECT
+        self.setup: list[str] = []  # CREATE TYPE statements of the natural sort orders
         self.ctes: list[tuple[str, str]] = []
         self.counter = 0
         self.scope: dict[str, Typed] = {}
@@ -114,6 +117,10 @@ class Planner:
     def _new_col(self) -> str:
         self.counter += 1
         return f'"c{self.counter}"'
+
+    def _with_sql(self) -> str:
+        """The WITH clause of every stage so far."""
+        return "WITH " + ",\n     ".join(f"{n} AS ({sql})" for n, sql in self.ctes)
 
     def _add(self, select: str) -> str:
         name = f"s{len(self.ctes)}"
@@ -152,7 +159,7 @@ class Planner:
             kinds.append(Kind.STR if typed.kind is Kind.TIME else typed.kind)
         select += self.counted
         order = f" ORDER BY {', '.join(self.ordering)}" if self.ordering else ""
-        with_sql = "WITH " + ",\n     ".join(f"{n} AS ({sql})" for n, sql in self.ctes)
+        with_sql = self._with_sql()
         sql = (
             f"{with_sql}\nSELECT {', '.join(select) or 'NULL'} FROM {self.stage}{order} "
             f"LIMIT {self.limit}"
@@ -165,6 +172,7 @@ class Planner:
             tuple(names),
             tuple(kinds),
             len(self.counted),
+            tuple(self.setup),
         )
 
     def _display_names(self) -> list[str]:
@@ -302,11 +310,16 @@ class Planner:
             self._with_columns(columns)
         terms = []
         for typed, direction in keys:
-            if typed.kind is Kind.STR and typed.sql != "NULL":
-                natural = self._new_col()
-                self.stage = self._add(natural_key_stage(self.stage, typed.sql, natural))
+            value = typed.sql
+            if typed.kind is Kind.STR and value != "NULL" and self.rescan_costly:
+                natural = self._new_col()  # keys joined in the same scan (ordering.py)
+                self.stage = self._add(natural_key_stage(self.stage, value, natural))
                 terms.append(f"{natural} {direction} NULLS LAST")
-            terms.append(f"{typed.sql} {direction} NULLS LAST")
+            elif typed.kind is Kind.STR and value != "NULL":  # an ENUM in natural order
+                name = f"li_sort{len(self.setup)}"
+                self.setup.append(natural_order_type(name, self._with_sql(), self.stage, value))
+                value = f"CAST({value} AS {name})"
+            terms.append(f"{value} {direction} NULLS LAST")
         self.ordering = terms + self.tiebreak
 
     def _limit(self, command: ast.Limit) -> None:

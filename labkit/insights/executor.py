@@ -201,7 +201,7 @@ def explain(
         )
     finally:
         con.close()
-    return the_plan.sql
+    return "".join(f"{statement};\n" for statement in the_plan.setup) + the_plan.sql
 
 
 def run(
@@ -242,6 +242,8 @@ def run(
         )
         add_udfs(con, the_plan.sql)
         try:
+            for statement in the_plan.setup:
+                con.execute(statement)
             rows = con.execute(the_plan.sql).fetchall()
             matched = scanned = 0
             counted = the_plan.counted
