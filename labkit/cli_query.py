@@ -9,12 +9,14 @@ import json
 import re
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from labkit.errors import ConfigError
 
+T = TypeVar("T")
 _RELATIVE = re.compile(r"^-?(\d+)\s*(s|m|h|d|w)$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -188,7 +190,7 @@ def _run_log_groups(
     for record in records:
         columns += [k for k in record if k not in columns]
     if not records:
-        columns = _columns_of(args.query)
+        columns = list(insights.output_columns(args.query))  # no rows to name them
     return columns, [[record.get(c) for c in columns] for record in records]
 
 
@@ -202,7 +204,7 @@ def check_endpoint_url(url: str) -> None:
         )
 
 
-def _call_endpoint(args: argparse.Namespace, call: Any) -> Any:
+def _call_endpoint(args: argparse.Namespace, call: Callable[[], T]) -> T:
     """``call()``, with a failure to reach the endpoint turned into one line."""
     from botocore.exceptions import BotoCoreError, EndpointConnectionError, NoCredentialsError
 
@@ -221,20 +223,6 @@ def _call_endpoint(args: argparse.Namespace, call: Any) -> Any:
         ) from None
     except BotoCoreError as err:
         raise ConfigError(f"the query to {where} failed: {err}") from None
-
-
-def _columns_of(query: str) -> list[str]:
-    """The columns a query shows, from the local engine over no events ([] if it cannot tell).
-
-    An empty answer from CloudWatch Logs has no rows to name its columns; the local engine
-    knows them for the queries it can compile (a query only AWS knows shows no header).
-    """
-    from labkit import insights
-
-    try:
-        return list(insights.run(query, insights.EventSource([]), statistics=False).columns)
-    except insights.InsightsError:
-        return []
 
 
 def render(columns: list[str], rows: list[list[Any]], fmt: str) -> str:

@@ -9,7 +9,15 @@ sources, :class:`Result` and :class:`QueryError`.
 """
 
 from labkit.insights.errors import InsightsError, QueryError, QueryTooLongError, SourceError
-from labkit.insights.executor import MAX_QUERY_CHARS, Result, Statistics, compile, explain, run
+from labkit.insights.executor import (
+    MAX_QUERY_CHARS,
+    Result,
+    Statistics,
+    compile,
+    explain,
+    output_columns,
+    run,
+)
 from labkit.insights.files import FileSource, default_cache_dir
 from labkit.insights.flowlogs import DEFAULT_FORMAT, FLOW_FIELDS, STRING_FIELDS
 from labkit.insights.formats import Skipped
@@ -33,5 +41,6 @@ __all__ = [
     "compile",
     "default_cache_dir",
     "explain",
+    "output_columns",
     "run",
 ]

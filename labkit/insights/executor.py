@@ -17,12 +17,12 @@ from labkit.insights import aggregates as _aggregates  # noqa: F401  (registers 
 from labkit.insights import ast
 from labkit.insights.checks import check
 from labkit.insights.compiler import Plan, counts_in_pass, needed_fields, plan, time_range_sql
-from labkit.insights.errors import QueryError, QueryTooLongError, SourceError
+from labkit.insights.errors import InsightsError, QueryError, QueryTooLongError, SourceError
 from labkit.insights.formats import Skipped, describe_csv_error
 from labkit.insights.functions import SQL_SETUP, UDFS
 from labkit.insights.ordering import SQL_SETUP as ORDERING_SETUP
 from labkit.insights.parser import parse
-from labkit.insights.sources import Source
+from labkit.insights.sources import EventSource, Source
 from labkit.insights.typed import Kind
 
 TimeLike = datetime | int | float | None
@@ -279,6 +279,17 @@ def run(
         the_plan.sql,
         skipped,
     )
+
+
+def output_columns(query: str) -> tuple[str, ...]:
+    """The columns ``query`` shows, as the engine plans them (empty if it cannot compile it).
+
+    For an empty answer from CloudWatch Logs, which has no rows to name its columns.
+    """
+    try:
+        return run(query, EventSource([]), statistics=False).columns
+    except InsightsError:
+        return ()
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
