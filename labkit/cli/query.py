@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from labkit.errors import ConfigError
+from labkit.tables import Table
 
 _RELATIVE = re.compile(r"^-?(\d+)\s*(s|m|h|d|w)$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_files(
     args: argparse.Namespace, start: datetime | None, end: datetime | None
 ) -> tuple[Any, list[list[Any]]]:
-    from labkit import insights
+    from labkit import insights  # deferred: DuckDB is slow to import
 
     source = insights.FileSource(args.file, log_format=args.log_format)
     if args.explain:
@@ -140,7 +141,7 @@ def _run_files(
 def _run_log_groups(
     args: argparse.Namespace, start: datetime | None, end: datetime | None
 ) -> tuple[list[str] | None, list[list[Any]]]:
-    from labkit import insights
+    from labkit import insights  # deferred: DuckDB is slow to import
     from labkit.aws.logs import logs_client, run_insights_query
 
     if args.explain:  # the SQL the emulator's engine runs over the group's events
@@ -186,6 +187,4 @@ def render(columns: list[str], rows: list[list[Any]], fmt: str) -> str:
         writer.writerow(columns)
         writer.writerows([["" if v is None else v for v in row] for row in rows])
         return out.getvalue()
-    from labkit.tables import Table
-
     return repr(Table.of(columns, rows, missing="-")) + "\n"
