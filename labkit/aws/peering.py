@@ -14,7 +14,7 @@ from labkit.aws import network
 from labkit.errors import ConfigError, LabkitError
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
 # Peering states that still stand for a connection (the others are gone or refused).
 # https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-lifecycle
@@ -32,14 +32,14 @@ class Peering:
     status: str
 
 
-def _vpc(lab: Lab, name: str) -> dict[str, Any]:
+def _vpc(lab: AwsContext, name: str) -> dict[str, Any]:
     vpc = network.find_vpc(lab, name)
     if vpc is None:
         raise ConfigError(f"{name} does not exist yet: run notebook 01 first")
     return vpc
 
 
-def find_peering(lab: Lab, name: str) -> dict[str, Any] | None:
+def find_peering(lab: AwsContext, name: str) -> dict[str, Any] | None:
     """The lab's live peering connection with this Name tag, or None."""
     with lab.call(f"looking up the peering connection {name}"):
         pages = lab.ec2.get_paginator("describe_vpc_peering_connections").paginate(
@@ -53,7 +53,7 @@ def _peering(name: str, raw: dict[str, Any], requester: str, accepter: str) -> P
     return Peering(name, raw["VpcPeeringConnectionId"], requester, accepter, raw["Status"]["Code"])
 
 
-def request_peering(lab: Lab, requester: str, accepter: str) -> Peering:
+def request_peering(lab: AwsContext, requester: str, accepter: str) -> Peering:
     """Ask to peer two of the lab's VPCs (by Name); the accepter still has to accept."""
     name = f"{requester} ↔ {accepter}"
     raw = find_peering(lab, name)
@@ -69,7 +69,7 @@ def request_peering(lab: Lab, requester: str, accepter: str) -> Peering:
     return _peering(name, raw, requester, accepter)
 
 
-def accept_peering(lab: Lab, requester: str, accepter: str) -> Peering:
+def accept_peering(lab: AwsContext, requester: str, accepter: str) -> Peering:
     """Accept the peering request (as the accepter VPC's owner would) and wait until active."""
     name = f"{requester} ↔ {accepter}"
     raw = find_peering(lab, name)
@@ -89,7 +89,7 @@ def accept_peering(lab: Lab, requester: str, accepter: str) -> Peering:
     return _peering(name, raw, requester, accepter)
 
 
-def _settle(lab: Lab, peering_id: str, transient: set[str], timeout_s: float = 120) -> Any:
+def _settle(lab: AwsContext, peering_id: str, transient: set[str], timeout_s: float = 120) -> Any:
     started = time.monotonic()
     while True:
         with lab.call("reading the peering connection's state"):
@@ -119,20 +119,19 @@ class Side:
     peer_cidr: str
 
 
-def sides(lab: Lab, requester: str, accepter: str) -> list[Side]:
+def sides(lab: AwsContext, requester: str, accepter: str) -> list[Side]:
     """The route tables of both VPCs' public subnets, each with the other VPC's block."""
     found = []
     for here, there in ((requester, accepter), (accepter, requester)):
         vpc, peer = _vpc(lab, here), _vpc(lab, there)
-        with lab.call(f"reading {here}'s subnets"):
-            subnets = lab.ec2.describe_subnets(Filters=lab.filters(f"{here} public subnet"))
-        for subnet in subnets["Subnets"]:
+        subnet = network.find_public_subnet(lab, here)
+        if subnet is not None:
             table = network.route_table_for(lab, vpc["VpcId"], subnet["SubnetId"])
             found.append(Side(here, table, peer["CidrBlock"]))
     return found
 
 
-def add_peering_routes(lab: Lab, requester: str, accepter: str) -> list[str]:
+def add_peering_routes(lab: AwsContext, requester: str, accepter: str) -> list[str]:
     """On each side, a route to the other VPC's block through the peering connection.
 
     The peering must be active already: routes come after the accept step, and this never

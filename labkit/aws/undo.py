@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 from labkit.aws import peering
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
 
-def remove_peering(lab: Lab, requester: str, accepter: str) -> list[str]:
+def remove_peering(lab: AwsContext, requester: str, accepter: str) -> list[str]:
     """Delete the peering between two lab VPCs and every peering route between them.
 
     Routes through any peering (also blackholes left by a deleted one) to the other VPC's

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labkit.emulator import control
 from labkit.errors import LabkitError
 
 CHECK_TAG = "nbval-check-output"
@@ -169,8 +170,6 @@ def fresh_emulator(home: Path, seed: int | None) -> Iterator[None]:
     It starts in the background: the first notebook's kernel starts meanwhile, and its
     ``labkit.connect`` waits for this emulator (the start lock) instead of starting one.
     """
-    from labkit.emulator import control
-
     control.stop(home)
     starting = control.start_in_background(seed=seed, home=home)
     try:

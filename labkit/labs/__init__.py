@@ -14,16 +14,16 @@ from labkit.errors import ConfigError
 from labkit.labs.lab1.plan import Lab1, build_lab1, build_lab1_peering
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
 # What each notebook leaves behind, in order; `ensure_upto(lab, "02")` builds 01 and 02.
-STEPS: dict[str, Callable[[Lab, Lab1], None]] = {
+STEPS: dict[str, Callable[[AwsContext, Lab1], None]] = {
     "01": build_lab1,
     "02": build_lab1_peering,
 }
 
 
-def ensure_upto(lab: Lab, notebook: str) -> None:
+def ensure_upto(lab: AwsContext, notebook: str) -> None:
     """Make sure every resource of the notebooks up to ``notebook`` exists."""
     if notebook == "00":
         return

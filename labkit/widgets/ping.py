@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from labkit.lab import Lab
 
 
-def _destinations(instances: list[compute.Instance]) -> list[tuple[str, str]]:
+def _destinations(instances: list[compute.LabInstance]) -> list[tuple[str, str]]:
     found = []
     for inst in instances:
         found.append((f"{inst.name} private {inst.private_ip}", inst.private_ip))

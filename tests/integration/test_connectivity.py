@@ -153,19 +153,6 @@ def test_route_table_of_a_missing_vpc(lab: labkit.Lab) -> None:
         lab.route_table("VPC 1")
 
 
-def test_ping_counts_reads_the_summary_line() -> None:
-    text = "--- 10.2.0.10 ping statistics ---\n3 packets transmitted, 1 received, 66% packet loss"
-    assert checks.ping_counts(text) == (3, 1)
-    assert checks.ping_counts("ping: unknown host") == (0, 0)
-
-
-def test_cell_magic_needs_an_instance() -> None:
-    from labkit.notebook import magics
-
-    with pytest.raises(LabkitError, match="%%on needs an instance"):
-        magics.on("  ", "hostname")
-
-
 def test_ping_panel_lists_every_address(built: labkit.Lab) -> None:
     from labkit.widgets import ping_panel
 
