@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import grimp
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -67,15 +66,6 @@ def import_cycles() -> list[list[str]]:
     return cycles
 
 
-def test_no_import_cycle_outside_insights() -> None:
-    cycles = [c for c in import_cycles() if not all(m.startswith("labkit.insights.") for m in c)]
-    assert cycles == []
-
-
-@pytest.mark.xfail(
-    reason="insights.cache <-> insights.files: fixed on the insights branch (issue 7, part 3); "
-    "drop this marker (and merge the two tests) once it lands",
-    strict=False,
-)
-def test_no_import_cycle_in_insights() -> None:
+def test_no_import_cycle_anywhere_in_labkit() -> None:
+    """Function-level and type-checking imports count (insights' cache <-> files was one)."""
     assert import_cycles() == []
