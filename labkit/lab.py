@@ -15,6 +15,7 @@ from labkit.aws import compute, flowlogs, lookup, network, queries, teardown
 from labkit.aws.compute import LabInstance
 from labkit.aws.context import DEFAULT_REGION, AwsContext, session_for
 from labkit.aws.describe import describe_answers
+from labkit.aws.errors import aws_errors
 from labkit.aws.ssm import ShellResult, shell
 from labkit.emulator import control
 from labkit.errors import ConfigError, CredentialsError, LabkitError, NotFoundError
@@ -202,7 +203,10 @@ def connect(
         if endpoint_url is None:
             endpoint_url = control.start(seed=seed).url
     session = session_for(endpoint_url, region, profile)
-    if backend == "aws" and session.get_credentials() is None:
+    # boto3 may check the profile only when credentials are read: translate that error too.
+    with aws_errors("reading your AWS credentials"):
+        credentials = session.get_credentials() if backend == "aws" else None
+    if backend == "aws" and credentials is None:
         raise CredentialsError(
             f"no AWS credentials found{f' for profile {profile!r}' if profile else ''}: "
             "run `aws configure` (or set AWS_PROFILE), or use BACKEND='local'."
