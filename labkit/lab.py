@@ -141,19 +141,22 @@ class Lab:
         """
         from labkit.aws.compute import list_instances
         from labkit.display import ReachReport
+        from labkit.netsim.names import hop_names
         from labkit.netsim.reach import reach
 
         # Names are this lab's instances: another lab in the account may use the same ones.
         known = {i.name: i.instance_id for i in list_instances(self)}
+        topo = self.topology()
         verdict = reach(
-            self.topology(),
+            topo,
             known.get(source, source),
             known.get(destination, destination),
             protocol,
             port,
         )
         label = protocol.upper() + (f" port {port}" if port is not None else "")
-        return ReachReport(source, destination, label, verdict)
+        named = hop_names(topo, verdict.forward + verdict.return_path)
+        return ReachReport(source, destination, label, verdict, {h.resource_id: h for h in named})
 
     def instance(self, name_or_id: str) -> Instance:
         """A lab instance by Name tag or id: its addresses and state."""
@@ -260,7 +263,9 @@ def connect(
     profile: an AWS CLI profile name (aws backend only); None = the usual chain.
     prefix: the lab tag's value and name prefix, so several labs can share an account.
     endpoint_url: talk to this emulator instead of finding or starting one.
-    ensure: make sure the resources of the notebooks up to this one exist, e.g. "01".
+    ensure: put the lab in the state this notebook leaves it in, e.g. "01" (where notebook
+        02 starts): build what is missing, remove what a previous run of the next one
+        made, and print one line per change.
     seed: when the emulator has to be started here, seed its resource IDs.
 
     Returns
@@ -291,7 +296,8 @@ def connect(
     if ensure:
         from labkit.labs import ensure_upto
 
-        ensure_upto(lab, ensure)
+        for change in ensure_upto(lab, ensure):
+            print(f"setup: {change}")
     return lab
 
 

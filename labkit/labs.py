@@ -1,8 +1,11 @@
 """The labs' plans: parameters checked up front, and what each notebook builds.
 
-A notebook's setup cell calls ``labkit.connect(..., ensure="01")`` to make sure the
-resources of the notebooks before it exist. Everything is found by tag, so this is cheap
-when they do, and any notebook can run alone.
+A notebook's setup cell calls ``labkit.connect(..., ensure="01")`` to put the lab in the
+state notebook 01 leaves it in, which is where the next notebook starts: the resources of
+the notebooks up to 01 are built if missing, and what the *next* notebook makes (a
+previous run's peering, say) is removed, so Run All works any number of times, in order
+or alone. Every change is printed as one line; nothing is removed silently. Everything
+is found by tag, so this is cheap when the lab is already in that state.
 """
 
 from __future__ import annotations
@@ -172,27 +175,79 @@ def build_lab1(lab: Lab, plan: Lab1) -> None:
     plan.flow_log(lab)
 
 
-def build_lab1_peering(lab: Lab, plan: Lab1) -> None:
-    """What notebook 02 adds: the peering connection, accepted, with routes on both sides."""
+def build_lab1_peering(lab: Lab, plan: Lab1) -> list[str]:
+    """What notebook 02 adds: the peering connection, accepted, with routes on both sides.
+
+    Returns the routes it had to add (the peering itself shows up as a new resource).
+    """
     plan.request_peering(lab)
-    plan.peering_routes(lab)
+    routes = peering.ensure_peering_routes(lab, "VPC 1", "VPC 2")
+    return [f"the route {line}" for line, added in routes if added]
 
 
 # What each notebook leaves behind, in order; `ensure_upto(lab, "02")` builds 01 and 02.
-STEPS: dict[str, Callable[[Lab, Lab1], None]] = {
+# A builder may return lines for changes the lab's tag cannot find (routes, say).
+STEPS: dict[str, Callable[[Lab, Lab1], list[str] | None]] = {
     "01": build_lab1,
     "02": build_lab1_peering,
 }
+# How to take a notebook's own changes back, so that it can run again from its start.
+UNDO: dict[str, Callable[[Lab, Lab1], list[str]]] = {}
 
 
-def ensure_upto(lab: Lab, notebook: str) -> None:
-    """Make sure every resource of the notebooks up to ``notebook`` exists."""
+def undoes(notebook: str) -> Callable[[Callable[[Lab, Lab1], list[str]]], Any]:
+    """Register how to undo what ``notebook`` makes (it must be a known step)."""
+
+    def register(undo: Callable[[Lab, Lab1], list[str]]) -> Callable[[Lab, Lab1], list[str]]:
+        if notebook not in STEPS:
+            raise ConfigError(f"undo for {notebook!r}: known steps are {', '.join(STEPS)}")
+        UNDO[notebook] = undo
+        return undo
+
+    return register
+
+
+@undoes("02")
+def remove_lab1_peering(lab: Lab, plan: Lab1) -> list[str]:
+    """Undo notebook 02: its peering connection and the routes through it."""
+    return peering.remove_peering(lab, "VPC 1", "VPC 2")
+
+
+def _inventory(lab: Lab) -> dict[tuple[str, str], str]:
+    """The lab's tagged resources: (kind, id) → name."""
+    from labkit.aws import teardown
+
+    return {(d.kind, d.resource_id): d.name for d in teardown.plan(lab)}
+
+
+def ensure_upto(lab: Lab, notebook: str) -> list[str]:
+    """Put the lab in the state ``notebook`` leaves it in (where the next one starts).
+
+    Builds what is missing of the notebooks up to ``notebook``, and removes what the next
+    notebook makes (left by a previous run of it). Returns one line per change, saying
+    which notebook the resource belongs to; empty when the lab was in that state already.
+    """
     if notebook == "00":
-        return
+        return []
     if notebook not in STEPS:
         raise ConfigError(f"ensure={notebook!r}: known steps are {', '.join(STEPS)}")
     plan = Lab1.from_lab(lab)
-    for key, build in STEPS.items():
-        build(lab, plan)
-        if key == notebook:
-            return
+    changes: list[str] = []
+    keys = list(STEPS)
+    for key in keys[: keys.index(notebook) + 1]:
+        before = _inventory(lab)
+        extra = STEPS[key](lab, plan) or []
+        made = [
+            f"{kind} {name or rid} ({rid})" if name and name != rid else f"{kind} {rid}"
+            for (kind, rid), name in _inventory(lab).items()
+            if (kind, rid) not in before
+        ]
+        changes += [f"built {what}, which notebook {key} makes" for what in made + extra]
+    following = keys[keys.index(notebook) + 1 : keys.index(notebook) + 2]
+    for key in following:
+        if key in UNDO:
+            changes += [
+                f"removed {what}, which a previous run of notebook {key} made"
+                for what in UNDO[key](lab, plan)
+            ]
+    return changes

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import network
+from labkit.aws.shown import Card
 from labkit.errors import ConfigError, LabkitError
 
 if TYPE_CHECKING:
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
 LIVE = ["initiating-request", "pending-acceptance", "provisioning", "active"]
 
 
-@dataclass(frozen=True)
-class Peering:
+@dataclass(frozen=True, repr=False)
+class Peering(Card):
     """A peering connection between two of the lab's VPCs."""
 
     name: str
@@ -30,6 +31,12 @@ class Peering:
     requester: str
     accepter: str
     status: str
+
+    def _card(self) -> tuple[str, list[tuple[str, Any]]]:
+        return f"Peering {self.name} ({self.peering_id}): {self.status}", [
+            ("requester", self.requester),
+            ("accepter", self.accepter),
+        ]
 
 
 def _vpc(lab: Lab, name: str) -> dict[str, Any]:
@@ -127,11 +134,46 @@ def add_peering_routes(lab: Lab, requester: str, accepter: str) -> list[str]:
 
     Returns one line per route, e.g. "VPC 1: 10.2.0.0/16 → pcx-…".
     """
+    return [line for line, _ in ensure_peering_routes(lab, requester, accepter)]
+
+
+def ensure_peering_routes(lab: Lab, requester: str, accepter: str) -> list[tuple[str, bool]]:
+    """Like :func:`add_peering_routes`, with whether each route had to be added."""
     peering = accept_peering(lab, requester, accepter)
     done = []
     for side in sides(lab, requester, accepter):
-        network.ensure_route(
+        added = network.ensure_route(
             lab, side.table, side.peer_cidr, VpcPeeringConnectionId=peering.peering_id
         )
-        done.append(f"{side.vpc}: {side.peer_cidr} → {peering.peering_id}")
+        done.append((f"{side.vpc}: {side.peer_cidr} → {peering.peering_id}", added))
     return done
+
+
+def remove_peering(lab: Lab, requester: str, accepter: str) -> list[str]:
+    """Delete the peering connection between two lab VPCs and the routes through it.
+
+    Returns one line per change ("the route VPC 1: 10.2.0.0/16 → pcx-…", "the peering
+    connection VPC 1 ↔ VPC 2 (pcx-…)"); nothing when there is no such peering. The routes
+    go first: deleting only the peering would leave them as blackholes.
+    https://docs.aws.amazon.com/vpc/latest/peering/delete-vpc-peering-connection.html
+    """
+    name = f"{requester} ↔ {accepter}"
+    raw = find_peering(lab, name)
+    if raw is None:
+        return []
+    pcx = raw["VpcPeeringConnectionId"]
+    removed = []
+    for side in sides(lab, requester, accepter):
+        for route in side.table.get("Routes", []):
+            if route.get("VpcPeeringConnectionId") == pcx and route.get("DestinationCidrBlock"):
+                with lab.call(f"deleting {side.vpc}'s route through {pcx}"):
+                    lab.ec2.delete_route(
+                        RouteTableId=side.table["RouteTableId"],
+                        DestinationCidrBlock=route["DestinationCidrBlock"],
+                    )
+                removed.append(f"the route {side.vpc}: {route['DestinationCidrBlock']} → {pcx}")
+    with lab.call(f"deleting the peering connection {name}"):
+        lab.ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    _settle(lab, pcx, {"active", "deleting"})
+    removed.append(f"the peering connection {name} ({pcx})")
+    return removed
