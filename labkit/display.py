@@ -148,7 +148,7 @@ class ReachReport:
                         n,
                         html.escape(kind),
                         html.escape(name),
-                        f"<code>{html.escape(hop)}</code>",
+                        f"<code style='white-space:nowrap;word-break:keep-all'>{html.escape(hop)}</code>",
                         html.escape(mark),
                     )
                 )

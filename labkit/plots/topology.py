@@ -32,6 +32,7 @@ from labkit.plots.traffic import human_bytes
 COL_W, COL_GAP = 6.6, 1.9  # width of a VPC column and the gap between columns
 SUBNET_H, TABLE_H, HEAD_H = 2.75, 1.75, 1.05  # heights inside a VPC
 INCH_PER_UNIT = 0.5
+Y_BOTTOM, Y_TOP, INTERNET_Y = -0.9, 3.1, 2.45  # below and above the VPCs' boxes
 TEXT_PT = 10.5  # the smallest text in the diagram
 BIG_PT = 12.0  # names of VPCs and the internet
 COLORS = {
@@ -91,7 +92,7 @@ def _target_label(target: str, names: Mapping[str, str]) -> str:
 def _routes_text(table: RouteTable | None, names: Mapping[str, str]) -> str:
     if table is None:
         return "no route table"
-    head = f"routes of {table.id}{' (main)' if table.main else ''}"
+    head = f"route table{' (main)' if table.main else ''}\n{table.id}"
     lines = [
         f"{r.destination} → {_target_label(r.target, names)}"
         + (" (blackhole)" if r.state == "blackhole" else "")
@@ -101,7 +102,7 @@ def _routes_text(table: RouteTable | None, names: Mapping[str, str]) -> str:
 
 
 def _route_lines(table: RouteTable | None) -> int:
-    return 1 if table is None else 1 + min(len(table.routes), 6)
+    return 1 if table is None else 2 + min(len(table.routes), 6)
 
 
 def draw_topology(
@@ -138,13 +139,14 @@ def draw_topology(
     width = max(1, len(vpcs)) * (COL_W + COL_GAP) - COL_GAP
     if ax is None:
         # The axes fill the figure (equal aspect), with room for the title on top.
-        data_w, data_h, title_in = width + 0.8, vpc_h + 3.0, 0.45
+        data_w, data_h, title_in = width + 0.8, vpc_h + Y_TOP - Y_BOTTOM, 0.45
         fig = plt.figure(figsize=(data_w * INCH_PER_UNIT, data_h * INCH_PER_UNIT + title_in))
         ax = fig.add_axes((0, 0, 1, data_h * INCH_PER_UNIT / fig.get_size_inches()[1]))
     names = {igw.id: "internet gateway" for igw in topo.internet_gateways}
+    names |= {p.id: "peering" for p in topo.peerings}
     names["local"] = "local"
 
-    internet = (width / 2, vpc_h + 1.9)
+    internet = (width / 2, vpc_h + INTERNET_Y)
     ax.add_patch(
         Ellipse(
             internet,
@@ -177,8 +179,8 @@ def draw_topology(
         ax.text(x0 + 0.2, vpc_h - 0.62, vpc.id, ha="left", va="top", fontsize=TEXT_PT, color="#555")
         igw = topo.igw_for(vpc.id)
         if igw is not None:
-            # Straddling the VPC's top edge, at the right: clear of the VPC's name and id.
-            gbox = _Box(x0 + COL_W - 3.15, vpc_h - 0.3, 3.0, 0.95)
+            # On the VPC's top edge, at the right, above the VPC's name and id.
+            gbox = _Box(x0 + COL_W - 4.2, vpc_h - 0.15, 4.0, 1.0)
             _box(ax, gbox, "igw")
             ax.text(*_center(gbox), f"IGW\n{igw.id}", ha="center", va="center", fontsize=TEXT_PT)
             ax.annotate(
@@ -235,11 +237,16 @@ def draw_topology(
                 "connectionstyle": "arc3,rad=0.0",
             },
         )
-        # In the gap between the VPCs, under the link; the id is in both route tables.
+        # "peering" in the gap, under the link; its id and state under the VPCs, where
+        # there is room (the routes through it say "peering").
+        middle = (left.x + left.w + right.x) / 2
         ax.text(
-            (left.x + left.w + right.x) / 2,
-            y_link - 0.2,
-            f"peering\n{peering.status}",
+            middle, y_link - 0.2, "peering", ha="center", va="top", fontsize=TEXT_PT, color=color
+        )
+        ax.text(
+            middle,
+            -0.2,
+            f"peering {peering.id} ({peering.status})",
             ha="center",
             va="top",
             fontsize=TEXT_PT,
@@ -250,7 +257,7 @@ def draw_topology(
         _draw_traffic(ax, traffic, anchors, (internet[0], internet[1] - 0.45), vpc_h)
 
     ax.set_xlim(-0.4, width + 0.4)
-    ax.set_ylim(-0.4, vpc_h + 2.6)
+    ax.set_ylim(Y_BOTTOM, vpc_h + Y_TOP)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title or f"Lab network in {topo.region}", fontsize=BIG_PT)
@@ -331,7 +338,7 @@ def _label_at(
     """Where a traffic label goes on the link a–b (see :func:`_draw_traffic`)."""
     if max(a[1], b[1]) > vpc_top:  # one end is the internet
         inside, outside = (a, b) if a[1] < b[1] else (b, a)
-        y = vpc_top + 0.95  # just above the gateways, below the internet
+        y = vpc_top + 1.3  # just above the gateways, below the internet
         share = (y - inside[1]) / (outside[1] - inside[1])
         return (inside[0] + share * (outside[0] - inside[0]), y)
     return ((a[0] + b[0]) / 2, max(a[1], b[1]) + 0.45)

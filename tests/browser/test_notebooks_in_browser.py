@@ -227,6 +227,19 @@ def diagram_problems(figure: Any, shown: dict[str, float]) -> list[str]:
         p for p in figure.findobj(Ellipse)
     ]
     labels = [t for t in texts if t.get_bbox_patch() is not None]  # traffic labels
+    own = {id(t.get_bbox_patch()) for t in labels}
+    regions = [p.get_window_extent(renderer) for p in boxes if id(p) not in own]
+    for text in texts:  # a text stays inside the box it is written in
+        if text.get_bbox_patch() is not None:
+            continue
+        anchor = text.get_transform().transform(text.get_position())
+        holders = [e for e in regions if e.contains(*anchor)]
+        if not holders:
+            continue
+        e = min(holders, key=lambda e: e.width * e.height)
+        ext = text.get_window_extent(renderer)
+        if not (e.x0 <= ext.x0 and ext.x1 <= e.x1 and e.y0 <= ext.y0 and ext.y1 <= e.y1):
+            found.append(f"{text.get_text()[:40]!r} runs out of its box")
     for label in labels:
         box = label.get_window_extent(renderer)
         for patch in boxes:

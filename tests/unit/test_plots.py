@@ -43,8 +43,8 @@ def test_topology_shows_vpcs_instances_routes_and_peering() -> None:
     for eni in topo.interfaces:
         assert f"private {eni.private_ip}" in shown
     peering = topo.peerings[0]
-    assert f"peering\n{peering.id}\nactive" in shown
-    assert f"10.2.0.0/16 → {peering.id} (peering)" in shown
+    assert f"peering {peering.id} (active)" in shown
+    assert "10.2.0.0/16 → peering" in shown
     assert "0.0.0.0/0 → internet gateway" in shown
     assert "flow log (ALL)" in shown
 
