@@ -72,6 +72,9 @@ def show_json(document: Any) -> Json:
     return Json(document)
 
 
+NOWRAP = "white-space:nowrap;word-break:keep-all"  # an id on one line, never broken mid-id
+
+
 @dataclass(frozen=True)
 class ReachReport:
     """A reachability verdict shown for a learner: the answer, the blocker, and the path.
@@ -148,7 +151,7 @@ class ReachReport:
                         n,
                         html.escape(kind),
                         html.escape(name),
-                        f"<code style='white-space:nowrap;word-break:keep-all'>{html.escape(hop)}</code>",
+                        f"<code style='{NOWRAP}'>{html.escape(hop)}</code>",
                         html.escape(mark),
                     )
                 )
