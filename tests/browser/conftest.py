@@ -103,7 +103,7 @@ def page(browser: Any, jupyter: JupyterServer) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def shots() -> Iterator[Path]:
+def shots(chromium: str) -> Iterator[Path]:
     """The screenshot folder, emptied at the start; build/report.html links it at the end."""
     shutil.rmtree(SHOTS, ignore_errors=True)
     SHOTS.mkdir(parents=True)

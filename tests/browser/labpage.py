@@ -283,6 +283,17 @@ class NotebookPage:
         self.page.set_viewport_size(size)
         return target
 
+    def cell_screenshot(self, cell: Any, target: Path) -> Path:
+        """A PNG of one cell with all its output (the viewport grown to fit it)."""
+        size = self.page.viewport_size
+        height = int(cell.evaluate("c => c.getBoundingClientRect().height"))
+        self.page.set_viewport_size({"width": size["width"], "height": min(height + 200, 6000)})
+        cell.scroll_into_view_if_needed()
+        time.sleep(0.3)
+        cell.screenshot(path=str(target))
+        self.page.set_viewport_size(size)
+        return target
+
     def close(self) -> None:
         """Shut down every kernel of the server (one notebook at a time on two cores)."""
         for session in self.server.api("/api/sessions"):

@@ -57,9 +57,11 @@ def ping_panel(nb: NotebookPage, shots: Path) -> None:
     cell.scroll_into_view_if_needed()
     source, target = cell.locator("select").nth(0), cell.locator("select").nth(1)
     chosen = "s => s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')"
-    assert source.evaluate(chosen) == "Instance 1"
+    first = source.evaluate(chosen)
+    assert first == source.evaluate("s => s.options[0].text.replace(/\\u00a0/g, ' ')")
     start = target.evaluate(chosen)
-    assert start.startswith("Instance 2") and "private" in start, start
+    # The first instance pings another one's private IP (Lab 1: Instance 2's).
+    assert not start.startswith(first + " ") and " private " in start, (first, start)
     # Every label fits its drop-down (the longest option's text, measured in the select's font).
     for select in (source, target):
         widths = select.evaluate(FITS)
@@ -70,7 +72,7 @@ def ping_panel(nb: NotebookPage, shots: Path) -> None:
     shown = output.inner_text()
     assert "0% packet loss" in shown and "NOT reachable" not in shown, shown
     nb.page.screenshot(path=str(shots / f"{nb.path.stem}-ping-reachable.png"), full_page=True)
-    cell.screenshot(path=str(shots / f"{nb.path.stem}-ping-reachable-panel.png"))
+    nb.cell_screenshot(cell, shots / f"{nb.path.stem}-ping-reachable-panel.png")
 
     # Instance 2 → Instance 1's private IP, after the learner deleted VPC 2's route back
     # (the notebook's "Try it"): the request arrives, the reply has no route.
@@ -87,7 +89,7 @@ def ping_panel(nb: NotebookPage, shots: Path) -> None:
     assert "100% packet loss" in shown and "blocked here" in shown, shown
     blocked = output.locator("tr", has_text="blocked here")
     assert blocked.count() == 1 and "route table" in blocked.inner_text(), shown
-    cell.screenshot(path=str(shots / f"{nb.path.stem}-ping-blocked-panel.png"))
+    nb.cell_screenshot(cell, shots / f"{nb.path.stem}-ping-blocked-panel.png")
 
 
 # The widest option label of a <select> and the select's inner width, in CSS pixels.
@@ -169,14 +171,14 @@ def query_panel(nb: NotebookPage, shots: Path) -> None:
         assert src.startswith("data:image/png;base64,"), src[:60]
         missing = chart_problems(base64.b64decode(src.split(",", 1)[1]))
         assert not missing, f"click {click}: {missing}"
-    cell.screenshot(path=str(shots / f"{nb.path.stem}-query-chart-panel.png"))
+    nb.cell_screenshot(cell, shots / f"{nb.path.stem}-query-chart-panel.png")
     text.fill("stats sum(bytes) by srcAddr | sort bytes dsc")
     button.click()
     output.get_by_text("^").first.wait_for(timeout=30_000)
     shown = output.inner_text()
     assert "MalformedQueryException" in shown and "Traceback" not in shown, shown
     assert any(set(line.strip()) == {"^"} for line in shown.splitlines()), shown
-    cell.screenshot(path=str(shots / f"{nb.path.stem}-query-error-panel.png"))
+    nb.cell_screenshot(cell, shots / f"{nb.path.stem}-query-error-panel.png")
 
 
 def _lab_of(nb: NotebookPage) -> Any:
@@ -282,7 +284,7 @@ def diagrams(nb: NotebookPage, shots: Path) -> None:
         else:
             ax = labkit.plots.topology(lab)
         found += [f"cell {index}: {p}" for p in diagram_problems(ax.figure, shown)]
-        cell.screenshot(path=str(shots / f"{nb.path.stem}-diagram-cell{index}.png"))
+        nb.cell_screenshot(cell, shots / f"{nb.path.stem}-diagram-cell{index}.png")
         matplotlib.pyplot.close(ax.figure)
     assert not found, "\n".join(found)
 
