@@ -22,6 +22,7 @@ from labkit.errors import ConfigError, CredentialsError, LabkitError, NotFoundEr
 from labkit.labs import ensure_upto
 from labkit.netsim.discover import discover, parse_route
 from labkit.netsim.model import Topology
+from labkit.netsim.names import hop_names
 from labkit.netsim.reach import reach
 from labkit.notebook import magics
 from labkit.notebook.display import ReachReport
@@ -72,8 +73,9 @@ class Lab(AwsContext):
         """
         # Names are this lab's instances: another lab in the account may use the same ones.
         known = {i.name: i.instance_id for i in compute.list_instances(self)}
+        topo = self.topology()
         verdict = reach(
-            self.topology(),
+            topo,
             known.get(source, source),
             known.get(destination, destination),
             protocol,
@@ -82,7 +84,8 @@ class Lab(AwsContext):
         label = protocol.upper() + (f" port {port}" if port is not None else "")
         if destination.strip().lower() == "s3" and not (protocol == "tcp" and port):
             label = "TCP port 443"  # reach sends HTTPS to S3 (labkit.netsim.reach)
-        return ReachReport(source, destination, label, verdict)
+        named = hop_names(topo, verdict.forward + verdict.return_path)
+        return ReachReport(source, destination, label, verdict, {h.resource_id: h for h in named})
 
     def existing(self, kind: str, name: str) -> dict[str, Any] | None:
         """The lab's resource of this kind and name, or None; see aws.lookup.existing.
@@ -186,7 +189,9 @@ def connect(
     profile: an AWS CLI profile name (aws backend only); None = the usual chain.
     prefix: the lab tag's value and name prefix, so several labs can share an account.
     endpoint_url: talk to this emulator instead of finding or starting one.
-    ensure: make sure the resources of the notebooks up to this one exist, e.g. "01".
+    ensure: put the lab in the state this notebook leaves it in, e.g. "01" (where notebook
+        02 starts): build what is missing, remove what a previous run of the next one
+        made, and print one line per change.
     seed: when the emulator has to be started here, seed its resource IDs.
     echo_calls: print AWS calls with their AWS CLI equivalent (True, or "all" for
         helpers' lookups too).
@@ -217,7 +222,8 @@ def connect(
     _install_notebook_helpers()
     magics.set_current(lab)
     if ensure:
-        ensure_upto(lab, ensure)
+        for change in ensure_upto(lab, ensure):
+            print(f"setup: {change}")
     return lab
 
 

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws.shown import Card
 from labkit.errors import LabkitError, NotFoundError
 
 if TYPE_CHECKING:
@@ -34,8 +35,8 @@ EC2_TRUST = {
 LIVE_STATES = ["pending", "running", "stopping", "stopped"]
 
 
-@dataclass(frozen=True)
-class LabInstance:
+@dataclass(frozen=True, repr=False)
+class LabInstance(Card):
     """A lab instance: its Name tag, id, addresses and where it lives."""
 
     name: str
@@ -45,6 +46,14 @@ class LabInstance:
     subnet_id: str
     vpc_id: str
     state: str
+
+    def _card(self) -> tuple[str, list[tuple[str, Any]]]:
+        return f"{self.name} ({self.instance_id}): {self.state}", [
+            ("private IP", self.private_ip),
+            ("public IP", self.public_ip or "none"),
+            ("subnet", self.subnet_id),
+            ("VPC", self.vpc_id),
+        ]
 
 
 def _instance(raw: dict[str, Any]) -> LabInstance:

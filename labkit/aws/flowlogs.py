@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws.shown import Card
 from labkit.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -28,8 +29,8 @@ AGGREGATION_INTERVALS = (60, 600)  # the only two values CreateFlowLogs accepts
 TRAFFIC_TYPES = ("ALL", "ACCEPT", "REJECT")
 
 
-@dataclass(frozen=True)
-class FlowLog:
+@dataclass(frozen=True, repr=False)
+class FlowLog(Card):
     """A flow log on a VPC that publishes to a CloudWatch Logs group."""
 
     flow_log_id: str
@@ -39,6 +40,13 @@ class FlowLog:
     traffic_type: str
     max_aggregation_interval: int
     status: str
+
+    def _card(self) -> tuple[str, list[tuple[str, Any]]]:
+        return f"Flow log {self.flow_log_id} on {self.vpc_id}: {self.status}", [
+            ("log group", self.log_group),
+            ("role", self.role_arn),
+            ("traffic", f"{self.traffic_type}, every {self.max_aggregation_interval} s"),
+        ]
 
 
 def find_log_group(lab: AwsContext, vpc_id: str) -> str | None:

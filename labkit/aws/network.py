@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws.shown import Card
 from labkit.errors import ConfigError
 
 if TYPE_CHECKING:
     from labkit.aws.context import AwsContext
 
 
-@dataclass(frozen=True)
-class Network:
+@dataclass(frozen=True, repr=False)
+class Network(Card):
     """A VPC with one public subnet, its internet gateway, route table and security group."""
 
     name: str
@@ -27,6 +28,14 @@ class Network:
     igw_id: str
     route_table_id: str
     security_group_id: str
+
+    def _card(self) -> tuple[str, list[tuple[str, Any]]]:
+        return f"{self.name} ({self.vpc_id}) {self.cidr}", [
+            ("public subnet", f"{self.subnet_id} {self.subnet_cidr}"),
+            ("internet gateway", self.igw_id),
+            ("route table", f"{self.route_table_id}: 0.0.0.0/0 → {self.igw_id}"),
+            ("security group", self.security_group_id),
+        ]
 
 
 def _first(items: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -123,22 +132,26 @@ def route_table_for(lab: AwsContext, vpc_id: str, subnet_id: str) -> dict[str, A
     raise ConfigError(f"{vpc_id} has no main route table; was it deleted by hand?")
 
 
-def ensure_route(lab: AwsContext, table: dict[str, Any], destination: str, **target: str) -> None:
-    """A route ``destination → target`` in the table (target e.g. GatewayId=igw-…)."""
+def ensure_route(lab: AwsContext, table: dict[str, Any], destination: str, **target: str) -> bool:
+    """A route ``destination → target`` in the table (target e.g. GatewayId=igw-…).
+
+    Returns True when it added or replaced the route, False when it was there already.
+    """
     ((key, value),) = target.items()
     for route in table.get("Routes", []):
         if route.get("DestinationCidrBlock") == destination:
             if route.get(key) == value and route.get("State") != "blackhole":
-                return
+                return False
             with lab.call(f"replacing the route to {destination}"):
                 lab.ec2.replace_route(
                     RouteTableId=table["RouteTableId"], DestinationCidrBlock=destination, **target
                 )
-            return
+            return True
     with lab.call(f"adding the route {destination} → {value}"):
         lab.ec2.create_route(
             RouteTableId=table["RouteTableId"], DestinationCidrBlock=destination, **target
         )
+    return True
 
 
 def ensure_security_group(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import network
+from labkit.aws.shown import Card
 from labkit.errors import ConfigError, LabkitError
 
 if TYPE_CHECKING:
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
 LIVE = ["initiating-request", "pending-acceptance", "provisioning", "active"]
 
 
-@dataclass(frozen=True)
-class Peering:
+@dataclass(frozen=True, repr=False)
+class Peering(Card):
     """A peering connection between two of the lab's VPCs."""
 
     name: str
@@ -30,6 +31,12 @@ class Peering:
     requester: str
     accepter: str
     status: str
+
+    def _card(self) -> tuple[str, list[tuple[str, Any]]]:
+        return f"Peering {self.name} ({self.peering_id}): {self.status}", [
+            ("requester", self.requester),
+            ("accepter", self.accepter),
+        ]
 
 
 def _vpc(lab: AwsContext, name: str) -> dict[str, Any]:
@@ -145,10 +152,56 @@ def add_peering_routes(lab: AwsContext, requester: str, accepter: str) -> list[s
         what, hint = not_active(raw)
         raise ConfigError(f"the peering connection {name} is {what}: {hint}")
     peering = _peering(name, raw, requester, accepter)
+    return [line for line, _ in _route_both_sides(lab, peering, requester, accepter)]
+
+
+def ensure_peering_routes(lab: AwsContext, requester: str, accepter: str) -> list[tuple[str, bool]]:
+    """The builders' version (``connect(ensure=...)``): accept if needed, then route both
+    sides; returns each route's line with whether it had to be added."""
+    peering = accept_peering(lab, requester, accepter)
+    return _route_both_sides(lab, peering, requester, accepter)
+
+
+def _route_both_sides(
+    lab: AwsContext, peering: Peering, requester: str, accepter: str
+) -> list[tuple[str, bool]]:
     done = []
     for side in sides(lab, requester, accepter):
-        network.ensure_route(
+        added = network.ensure_route(
             lab, side.table, side.peer_cidr, VpcPeeringConnectionId=peering.peering_id
         )
-        done.append(f"{side.vpc}: {side.peer_cidr} → {peering.peering_id}")
+        done.append((f"{side.vpc}: {side.peer_cidr} → {peering.peering_id}", added))
     return done
+
+
+def remove_peering(lab: AwsContext, requester: str, accepter: str) -> list[str]:
+    """Delete the peering connection between two lab VPCs and the routes through it.
+
+    Returns one line per change ("the route VPC 1: 10.2.0.0/16 → pcx-…", "the peering
+    connection VPC 1 ↔ VPC 2 (pcx-…)"); nothing when there is no such peering. The routes
+    go first: deleting only the peering would leave them as blackholes.
+    https://docs.aws.amazon.com/vpc/latest/peering/delete-vpc-peering-connection.html
+    """
+    name = f"{requester} ↔ {accepter}"
+    raw = find_peering(lab, name)
+    if raw is None:
+        return []
+    pcx = raw["VpcPeeringConnectionId"]
+    removed = []
+    for side in sides(lab, requester, accepter):
+        # Any peering route to the peer's block goes (a blackhole left by an older peering
+        # too), so that the notebook's own create_route does not meet RouteAlreadyExists.
+        for route in side.table.get("Routes", []):
+            through = route.get("VpcPeeringConnectionId")
+            if through and route.get("DestinationCidrBlock") == side.peer_cidr:
+                with lab.call(f"deleting {side.vpc}'s route through {through}"):
+                    lab.ec2.delete_route(
+                        RouteTableId=side.table["RouteTableId"],
+                        DestinationCidrBlock=side.peer_cidr,
+                    )
+                removed.append(f"the route {side.vpc}: {side.peer_cidr} → {through}")
+    with lab.call(f"deleting the peering connection {name}"):
+        lab.ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    _settle(lab, pcx, {"active", "deleting"})
+    removed.append(f"the peering connection {name} ({pcx})")
+    return removed

@@ -142,15 +142,25 @@ def generate_background(
     ----------
     count: how many records (internet scans with REJECTs, HTTPS calls); 0 writes nothing.
     seed: the same seed on the same topology gives the same records.
-    start: Unix seconds of the first record's window (default: ``span`` seconds ago).
+    start: Unix seconds of the first record's window (default: ``span`` seconds ago, or
+        when the first flow log was created if that is later).
     span: the window, in seconds, the records spread over.
 
     Returns
     -------
     The number of records written (0 when no flow log covers a public instance).
     """
-    begin = int(time.time()) - span if start is None else start
-    records = background_records(live_topology(account_id, region), count, seed, begin, span)
+    topo = live_topology(account_id, region)
+    if start is None:
+        now = int(time.time())
+        # "The last ``span`` seconds", but not before the first flow log existed: the
+        # records spread over the time the flow logs could have seen them.
+        created = [f.created for f in topo.flow_logs if f.created is not None]
+        begin = max(now - span, min(created, default=now - span))
+        span = max(now - begin, 1)
+    else:
+        begin = start
+    records = background_records(topo, count, seed, begin, span)
     return write_records(account_id, region, records)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws import compute, flowlogs, network, peering, undo
+from labkit.aws import compute, flowlogs, network, peering
 from labkit.errors import ConfigError
 from labkit.labs import params
 from labkit.tables import Table
@@ -118,7 +118,7 @@ class Lab1:
 
     def undo_peering(self, lab: AwsContext) -> list[str]:
         """Remove the peering and its routes: notebook 02 starts from unpeered VPCs."""
-        return undo.remove_peering(lab, "VPC 1", "VPC 2")
+        return peering.remove_peering(lab, "VPC 1", "VPC 2")
 
     def flow_logs_policy(self) -> dict[str, Any]:
         """The IAM policy document that lets VPC Flow Logs write to CloudWatch Logs."""
@@ -184,8 +184,11 @@ def build_lab1(lab: AwsContext, plan: Lab1) -> None:
     plan.flow_log(lab)
 
 
-def build_lab1_peering(lab: AwsContext, plan: Lab1) -> None:
-    """What notebook 02 adds: the peering connection, accepted, with routes on both sides."""
+def build_lab1_peering(lab: AwsContext, plan: Lab1) -> list[str]:
+    """What notebook 02 adds: the peering connection, accepted, with routes on both sides.
+
+    Returns the routes it had to add (the peering itself shows up as a new resource).
+    """
     plan.request_peering(lab)
-    plan.accept_peering(lab)
-    plan.peering_routes(lab)
+    routes = peering.ensure_peering_routes(lab, "VPC 1", "VPC 2")
+    return [f"the route {line}" for line, added in routes if added]
