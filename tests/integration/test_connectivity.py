@@ -105,11 +105,13 @@ def test_skipping_the_accept_step_fails_with_the_accept_call_as_hint(built: labk
 def test_undoing_the_peering_lets_notebook_02_run_again(built: labkit.Lab) -> None:
     plan = labkit.Lab1()
     lab1_plan.build_lab1_peering(built, plan)
-    assert plan.undo_peering(built) == [
-        "VPC 1: route to 10.2.0.0/16",
-        "VPC 2: route to 10.1.0.0/16",
-        "peering connection VPC 1 ↔ VPC 2",
+    removed = plan.undo_peering(built)
+    assert [line.split(" → ")[0] for line in removed[:2]] == [
+        "the route VPC 1: 10.2.0.0/16",
+        "the route VPC 2: 10.1.0.0/16",
     ]
+    assert removed[2].startswith("the peering connection VPC 1 ↔ VPC 2 (pcx-")
+    assert len(removed) == 3
     assert built.existing("vpc-peering-connection", "VPC 1 ↔ VPC 2") is None
     assert len(built.route_table("VPC 1").rows) == 2
     with pytest.raises(CheckFailed, match="there is no peering connection VPC 1 ↔ VPC 2"):
