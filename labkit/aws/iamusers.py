@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from labkit.aws.compute import EC2_TRUST, SSM_POLICY_ARN, find_instance
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext as Lab
 
 
 def mask(secret: str) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from labkit.errors import ConfigError
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext as Lab
 
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from labkit.emulator import instanceid
-from labkit.emulator.front import backend, route
+from labkit.emulator.front import backend
 
 CREDENTIALS_PATH = "/labkit/instance-credentials/"
 DURATION_S = 6 * 3600  # EC2 hands out role credentials valid for about six hours
@@ -67,7 +67,6 @@ def credentials_url(base_url: str, run: instanceid.CliRun) -> str:
     return f"{base_url.rstrip('/')}{CREDENTIALS_PATH}{run.token}"
 
 
-@route(CREDENTIALS_PATH)
 def serve(environ: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Answer the container credentials provider: the run's role credentials, or 404."""
     token = str(environ.get("PATH_INFO", "")).removeprefix(CREDENTIALS_PATH)

@@ -24,7 +24,8 @@ network path (moto-notes items 5 and 7). This handler, registered for every S3 r
 
 A denial answers S3's ``AccessDenied`` (HTTP 403, XML body) with AWS's message. The last
 decisions are kept (:data:`DECISIONS`) and served to clients through the signed hook
-``labkit:GetS3Decisions``. A malformed policy sent with ``PutBucketPolicy`` is refused with
+``labkit:GetS3Decisions`` (:data:`labkit.emulator.client.S3_DECISIONS_ACTION`). A
+malformed policy sent with ``PutBucketPolicy`` is refused with
 S3's ``MalformedPolicy`` and one line, and nothing is stored (moto would accept it).
 """
 
@@ -40,7 +41,7 @@ from typing import Any
 
 from labkit.emulator import instanceid
 from labkit.emulator.flows import live_topology
-from labkit.emulator.front import DEFAULT_ACCOUNT_ID, AwsError, AwsRequest, backend, handles
+from labkit.emulator.front import DEFAULT_ACCOUNT_ID, AwsError, AwsRequest, backend
 from labkit.emulator.s3actions import S3Operation, classify, request_keys
 from labkit.netsim.s3path import s3_path
 from labkit.policy import Decision, Policy, PolicyError, Request, evaluate, parse_policy
@@ -52,8 +53,6 @@ ADMIN_POLICY = {
 }
 ADMIN_POLICY_NAME = "the lab's administrator (AdministratorAccess)"
 ROOT_ALWAYS = frozenset({"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"})
-HOOK_SERVICE = "labkit"
-HOOK_ACTION = "GetS3Decisions"
 KEPT = 200
 DECISIONS: deque[dict[str, Any]] = deque(maxlen=KEPT)
 _lock = threading.Lock()
@@ -223,7 +222,6 @@ def _root_allow() -> dict[str, Any]:
     }
 
 
-@handles("s3", "*")
 def authorize(req: AwsRequest) -> dict[str, Any] | None:
     """Allow the request (return None, moto answers) or raise S3's AccessDenied."""
     if req.access_key is None:
@@ -264,8 +262,7 @@ def check_bucket_policy(body: bytes, bucket: str) -> None:
         raise AwsError("MalformedPolicy", f"{err}; nothing was changed", 400) from None
 
 
-@handles(HOOK_SERVICE, HOOK_ACTION)
-def _decisions_hook(req: AwsRequest) -> dict[str, Any]:
+def decisions_hook(req: AwsRequest) -> dict[str, Any]:
     """Front-layer hook: ``{"Limit"?}`` → ``{"Decisions": [...]}``, the newest last."""
     try:
         limit = int(req.params.get("Limit", KEPT))
@@ -291,9 +288,6 @@ def take_over_from_moto() -> None:
         return PermissionResult.NEUTRAL
 
     FakeBucket.get_permission = neutral  # type: ignore[method-assign]
-
-
-take_over_from_moto()
 
 
 def reset() -> None:

@@ -1,4 +1,4 @@
-"""Lab 2's step checks, the S3 path of an instance, and the explanation of the last denial.
+"""Lab 2's step checks and the S3 path of an instance.
 
 Each check prints one stable line (names, counts, never generated ids or secrets) or raises
 CheckFailed with a hint. A check reads the step's visible result (the terminal output of a
@@ -7,17 +7,19 @@ CheckFailed with a hint. A check reads the step's visible result (the terminal o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from labkit.aws import compute, iamusers, s3
-from labkit.errors import CheckFailed, LabkitError
+from labkit.aws.describe import describe_answers
+from labkit.errors import CheckFailed
 from labkit.labs.lab1.checks import CheckResult
+from labkit.labs.lab2.denials import explain_last_denial
+from labkit.netsim.discover import discover
 from labkit.netsim.s3path import S3Path, s3_path
 
 if TYPE_CHECKING:
+    from labkit.aws.context import AwsContext
     from labkit.aws.ssm import ShellResult
-    from labkit.lab import Lab
     from labkit.labs.lab2.plan import Lab2
 
 
@@ -25,10 +27,12 @@ def _fail(step: str, what: str, hint: str) -> CheckFailed:
     return CheckFailed(f"step {step} failed: {what}. Hint: {hint}")
 
 
-def path_to_s3(lab: Lab, instance: str | None) -> S3Path:
+def path_to_s3(lab: AwsContext, instance: str | None) -> S3Path:
     """How an instance (Name or id; None = this computer) reaches S3, decided by netsim."""
     inst = compute.find_instance(lab, instance).instance_id if instance else None
-    return s3_path(lab.topology(), inst, lab.region)
+    with lab.call("reading the network (describe_* calls)"):
+        topo = discover(describe_answers(lab.ec2))
+    return s3_path(topo, inst, lab.region)
 
 
 def listed(result: ShellResult) -> list[str]:
@@ -37,7 +41,7 @@ def listed(result: ShellResult) -> list[str]:
     return [r[3] for r in rows if len(r) >= 4 and r[0] != "PRE"]
 
 
-def bucket(lab: Lab, step: str, plan: Lab2) -> CheckResult:
+def bucket(lab: AwsContext, step: str, plan: Lab2) -> CheckResult:
     """The bucket exists, carries the lab's tag, and holds exactly the four objects."""
     if plan.bucket not in s3.lab_buckets(lab):
         raise _fail(step, f"no bucket {plan.bucket} with the lab's tag", "run the cell above")
@@ -47,7 +51,7 @@ def bucket(lab: Lab, step: str, plan: Lab2) -> CheckResult:
     return CheckResult(step, "the lab's bucket exists, tagged, with 4 objects")
 
 
-def instance(lab: Lab, step: str, plan: Lab2) -> CheckResult:
+def instance(lab: AwsContext, step: str, plan: Lab2) -> CheckResult:
     """The instance runs with a public IP and reaches S3 over the internet."""
     inst = compute.find_instance(lab, plan.instance)
     if inst.state != "running" or not inst.public_ip:
@@ -58,7 +62,7 @@ def instance(lab: Lab, step: str, plan: Lab2) -> CheckResult:
     return CheckResult(step, f"{plan.instance} has a public IP and reaches S3 over the internet")
 
 
-def user(lab: Lab, step: str, plan: Lab2, key: iamusers.AccessKey) -> CheckResult:
+def user(lab: AwsContext, step: str, plan: Lab2, key: iamusers.AccessKey) -> CheckResult:
     """The user has exactly the new access key and its S3 policy."""
     with lab.call(f"reading {plan.user}"):
         keys = lab.iam.list_access_keys(UserName=plan.user)["AccessKeyMetadata"]
@@ -70,7 +74,9 @@ def user(lab: Lab, step: str, plan: Lab2, key: iamusers.AccessKey) -> CheckResul
     return CheckResult(step, "the S3 user has 1 access key and the S3Access policy")
 
 
-def configured(lab: Lab, step: str, result: ShellResult, key: iamusers.AccessKey) -> CheckResult:
+def configured(
+    lab: AwsContext, step: str, result: ShellResult, key: iamusers.AccessKey
+) -> CheckResult:
     """``aws configure list`` shows the key, masked, from the shared credentials file."""
     rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.split()}
     access, secret = rows.get("access_key", ""), rows.get("secret_key", "")
@@ -81,7 +87,9 @@ def configured(lab: Lab, step: str, result: ShellResult, key: iamusers.AccessKey
     return CheckResult(step, "the CLI on the instance uses the user's key, masked, from ~/.aws")
 
 
-def objects(lab: Lab, step: str, plan: Lab2, result: ShellResult, expected: int) -> CheckResult:
+def objects(
+    lab: AwsContext, step: str, plan: Lab2, result: ShellResult, expected: int
+) -> CheckResult:
     """The instance listed the bucket, and the listing matches the bucket."""
     shown = listed(result)
     truth = s3.list_keys(lab, plan.bucket)
@@ -95,14 +103,14 @@ def objects(lab: Lab, step: str, plan: Lab2, result: ShellResult, expected: int)
     return CheckResult(step, f"aws s3 ls s3://BUCKET on {plan.instance} lists {expected} objects")
 
 
-def no_credentials(lab: Lab, step: str, result: ShellResult) -> CheckResult:
+def no_credentials(lab: AwsContext, step: str, result: ShellResult) -> CheckResult:
     """The CLI found no credentials at all."""
     if result.ok or "Unable to locate credentials" not in result.stderr:
         raise _fail(step, "the CLI still found credentials", "remove ~/.aws/credentials")
     return CheckResult(step, "without keys or a role, the CLI is 'Unable to locate credentials'")
 
 
-def denied(lab: Lab, step: str, result: ShellResult, action: str) -> CheckResult:
+def denied(lab: AwsContext, step: str, result: ShellResult, action: str) -> CheckResult:
     """The command was refused with AccessDenied, and the emulator explains why."""
     if result.ok or "AccessDenied" not in result.stderr:
         raise _fail(step, f"the command was not denied {action}", "use the reader's profile")
@@ -116,7 +124,7 @@ def denied(lab: Lab, step: str, result: ShellResult, action: str) -> CheckResult
     return CheckResult(step, line)
 
 
-def role_in_use(lab: Lab, step: str, plan: Lab2, result: ShellResult) -> CheckResult:
+def role_in_use(lab: AwsContext, step: str, plan: Lab2, result: ShellResult) -> CheckResult:
     """The CLI runs as the instance role, with no keys on the instance or in IAM."""
     if f"assumed-role/{plan.role}/" not in result.stdout:
         raise _fail(step, "the CLI does not run as the instance role", "associate the profile")
@@ -125,66 +133,3 @@ def role_in_use(lab: Lab, step: str, plan: Lab2, result: ShellResult) -> CheckRe
     if keys:
         raise _fail(step, f"{plan.user} still has {len(keys)} access key(s)", "delete them")
     return CheckResult(step, f"{plan.instance} uses {plan.role}; the user's access key is gone")
-
-
-@dataclass(frozen=True)
-class Denial:
-    """The emulator's last S3 denial: who, what, from where, and the deciding statements."""
-
-    operation: str
-    principal: str
-    action: str
-    resource: str
-    source: str
-    path: str
-    path_explanation: str
-    decision: str
-    statements: tuple[str, ...]
-    reason: str
-
-    def __repr__(self) -> str:
-        deciding = "; ".join(self.statements) or "none: no statement allows the action"
-        return (
-            f"AccessDenied: {self.operation} ({self.action}) on {self.resource}\n"
-            f"who:       {self.principal}\n"
-            f"from:      {self.source}\n"
-            f"path:      {self.path_explanation}\n"
-            f"decision:  {self.decision.replace('_', ' ')}. {self.reason}\n"
-            f"deciding:  {deciding}"
-        )
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
-
-
-def _statement_text(match: dict[str, Any]) -> str:
-    sid = f"Sid {match['sid']!r}" if match.get("sid") else "no Sid"
-    return f"{match['effect']} in {match['policy']} (statement {match['index']}, {sid})"
-
-
-def explain_last_denial(lab: Lab) -> Denial:
-    """The emulator's most recent S3 denial, explained (local backend only)."""
-    from labkit.emulator.decisions import last_decisions
-
-    if not lab.endpoint_url:
-        raise LabkitError(
-            "explain_last_denial reads the emulator's decisions; on AWS, evaluate the "
-            "policies with `labkit policy eval` or read the message of the AccessDenied"
-        )
-    found = last_decisions(lab.endpoint_url, lab.session.get_credentials(), lab.region)
-    denials = [d for d in found if d["decision"]["decision"] != "allow"]
-    if not denials:
-        raise LabkitError("no S3 request has been denied yet: run a command that fails first")
-    last = denials[-1]
-    return Denial(
-        operation=last["operation"],
-        principal=last["principal"],
-        action=last["action"],
-        resource=last["resource"],
-        source=last["source"],
-        path=last["path"],
-        path_explanation=last["path_explanation"],
-        decision=last["decision"]["decision"],
-        statements=tuple(_statement_text(m) for m in last["decision"]["matched"]),
-        reason=last["decision"]["reason"],
-    )

@@ -13,13 +13,14 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws import compute, iamusers, s3
+from labkit.aws import iamusers, s3
+from labkit.aws.ssm import shell
 from labkit.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
+    from labkit.aws.context import AwsContext
     from labkit.aws.iamusers import AccessKey
     from labkit.aws.ssm import ShellResult
-    from labkit.lab import Lab
 
 OBJECTS = {
     "welcome.txt": b"Welcome to Lab 2: S3 from a VPC.\n",
@@ -42,16 +43,9 @@ class Lab2:
     instance: str = "Instance 1"
 
     @classmethod
-    def for_lab(cls, lab: Lab, instance: str = "Instance 1") -> Lab2:
+    def for_lab(cls, lab: AwsContext, instance: str = "Instance 1") -> Lab2:
         """The plan for this lab (the bucket name needs the account id)."""
         return cls(lab.prefix, s3.bucket_name(lab), instance)
-
-    @classmethod
-    def ready(cls, lab: Lab, instance: str = "Instance 1") -> Lab2:
-        """The plan, after :meth:`reset`; prints the one line saying what was reset."""
-        plan = cls.for_lab(lab, instance)
-        print(plan.reset(lab))
-        return plan
 
     @property
     def user(self) -> str:
@@ -101,39 +95,47 @@ class Lab2:
         """The four objects of step 1."""
         return dict(OBJECTS)
 
-    def reset(self, lab: Lab) -> str:
-        """Put the lab back where step 1 starts; returns one line saying what was reset.
+    def undo(self, lab: AwsContext) -> list[str]:
+        """Take back what a previous run of notebook 04 changed, so it starts again at step 1.
 
-        Deletes the users' access keys, ``~/.aws`` and ``/tmp/test.txt`` on the instance,
+        Deletes the users' access keys, ``~/.aws`` and ``/tmp/test.txt`` on the instance and
         objects other than the four, and gives the instance back Lab 1's SSM-only profile.
+        The bucket, users and role stay: the notebook reuses them. Returns one line each.
         """
         done = []
-        keys = 0
         for user in (self.user, self.reader):
             try:
-                keys += iamusers.delete_access_keys(lab, user)
+                keys = iamusers.delete_access_keys(lab, user)
             except NotFoundError:
                 continue  # a first run: the user does not exist yet
-        if keys:
-            done.append(f"{keys} access key{'s' if keys > 1 else ''} deleted")
-        if iamusers.instance_profile(lab, self.instance) != self.ssm_profile:
+            if keys:
+                done.append(f"{keys} access key{'s' if keys > 1 else ''} of {user}")
+        try:
+            current = iamusers.instance_profile(lab, self.instance)
+        except NotFoundError:
+            return done  # no Lab 1 instance yet: nothing of notebook 04 on it either
+        if current != self.ssm_profile:
             iamusers.set_instance_profile(lab, self.instance, self.ssm_profile)
-            done.append(f"{self.instance} back on instance profile {self.ssm_profile}")
-        cleared = lab.shell(self.instance, "ls -a ~ /tmp")
-        if ".aws" in cleared.stdout.split() or "test.txt" in cleared.stdout.split():
-            lab.shell(self.instance, "rm -rf ~/.aws /tmp/test.txt")
-            done.append(f"~/.aws and /tmp/test.txt removed on {self.instance}")
-        if s3.ensure_bucket(lab, self.bucket) is False:
+            done.append(
+                f"instance profile {current} on {self.instance} (back to {self.ssm_profile})"
+            )
+        found = shell(lab, self.instance, "ls -a ~ /tmp").stdout.split()
+        gone = [
+            p for p, name in (("~/.aws", ".aws"), ("/tmp/test.txt", "test.txt")) if name in found
+        ]
+        if gone:
+            shell(lab, self.instance, "rm -rf " + " ".join(gone))
+            done.append(f"{' and '.join(gone)} on {self.instance}")
+        if self.bucket in s3.lab_buckets(lab):
             extra = [k for k in s3.list_keys(lab, self.bucket) if k not in OBJECTS]
             with lab.call(f"removing extra objects from {self.bucket}"):
                 for key in extra:
                     lab.s3.delete_object(Bucket=self.bucket, Key=key)
-            if extra:
-                done.append(f"{len(extra)} extra object{'s' if len(extra) > 1 else ''} removed")
-        return "reset: " + ("; ".join(done) if done else "nothing to reset (a first run)")
+            done += [f"object {key} of bucket {self.bucket}" for key in extra]
+        return done
 
 
-def build_lab2(lab: Lab, _lab1: Any = None) -> None:
+def build_lab2(lab: AwsContext, _lab1: Any = None) -> None:
     """What notebook 04 leaves behind: the bucket and its four objects, and Instance 1
     running with the instance role (no access keys anywhere)."""
     plan = Lab2.for_lab(lab)
@@ -166,7 +168,7 @@ class Transcript:
 
 
 def configure(
-    lab: Lab, instance: str, key: AccessKey, region: str, output: str = "text"
+    lab: AwsContext, instance: str, key: AccessKey, region: str, output: str = "text"
 ) -> Transcript:
     """``aws configure`` on the instance, answered non-interactively (``aws configure set``).
 
@@ -180,7 +182,7 @@ def configure(
         ("output", output),
     ]
     line = " && ".join(f"aws configure set {n} {shlex.quote(v)}" for n, v in settings)
-    result = lab.shell(instance, line)
+    result = shell(lab, instance, line)
     secret = (
         iamusers.mask(key.secret_access_key) if lab.backend == "local" else "*" * 16 + " (hidden)"
     )
@@ -197,21 +199,23 @@ def configure(
     return Transcript(instance, shown + problems, result.exit_code)
 
 
-def upload_as(lab: Lab, instance: str, key: AccessKey, bucket: str, region: str) -> ShellResult:
+def upload_as(
+    lab: AwsContext, instance: str, key: AccessKey, bucket: str, region: str
+) -> ShellResult:
     """Configure another user's keys under the CLI profile ``reader`` and try an upload."""
     for name, value in (
         ("aws_access_key_id", key.access_key_id),
         ("aws_secret_access_key", key.secret_access_key),
         ("region", region),
     ):
-        done = lab.shell(
-            instance, f"aws configure set {name} {shlex.quote(value)} --profile reader"
+        done = shell(
+            lab, instance, f"aws configure set {name} {shlex.quote(value)} --profile reader"
         )
         if not done.ok:
             raise ConfigError(f"could not configure the reader profile on {instance}")
-    return lab.shell(instance, f"aws s3 cp /tmp/test.txt s3://{bucket} --profile reader")
+    return shell(lab, instance, f"aws s3 cp /tmp/test.txt s3://{bucket} --profile reader")
 
 
-def instance_summary(lab: Lab, name: str) -> compute.Instance:
-    """The instance Lab 2 uses (Lab 1's, in VPC 1's public subnet)."""
-    return compute.find_instance(lab, name)
+def undo_lab2(lab: AwsContext, _lab1: Any = None) -> list[str]:
+    """Undo notebook 04's changes (see :meth:`Lab2.undo`)."""
+    return Lab2.for_lab(lab).undo(lab)

@@ -55,7 +55,7 @@ def test_lab_shell_runs_the_cli_with_the_instance_role_and_explains_the_denial(l
     """Lab 1's instances carry the SSM role: the CLI uses it, and it allows no S3."""
     from labkit import labs
 
-    labs.ensure_upto(lab, "01")
+    labs.ensure_upto(lab, "02")
     result = lab.shell("Instance 1", "aws s3 ls")
     assert result.exit_code == 255 and "AccessDenied" in result.stderr
     denial = lab.explain_last_denial()

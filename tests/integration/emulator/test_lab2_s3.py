@@ -117,7 +117,7 @@ def test_from_the_host_each_principal_is_decided(aws: Any, emulator_url: str, wo
 def test_denials_are_kept_with_their_deciding_statement(
     aws: Any, emulator_url: str, world: Any
 ) -> None:
-    from labkit.emulator.decisions import last_decisions
+    from labkit.emulator.client import last_decisions
 
     admin = aws("s3")
     admin.put_bucket_policy(
@@ -314,7 +314,7 @@ def test_the_network_path_decides_source_ip_conditions_and_leaves_flow_records(
     configure(aws, world["i2"], key)
     code, _, err = sh(aws, world["i2"], f"aws s3 cp s3://{BUCKET}/object-1.txt /tmp/o")
     assert code == 1 and "(403) when calling the HeadObject operation: Forbidden" in err
-    from labkit.emulator.decisions import last_decisions
+    from labkit.emulator.client import last_decisions
 
     credentials = boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing"
