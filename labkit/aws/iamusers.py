@@ -24,7 +24,7 @@ def mask(secret: str) -> str:
 
 @dataclass(frozen=True)
 class AccessKey:
-    """A new access key; the secret never shows in its repr."""
+    """A new access key; its repr masks the id and the secret as ``aws configure list`` does."""
 
     user: str
     access_key_id: str
@@ -34,7 +34,7 @@ class AccessKey:
     def __repr__(self) -> str:
         secret = "*" * 16 if self.hide_all else mask(self.secret_access_key)
         return (
-            f"AccessKey(user={self.user!r}, access_key_id={self.access_key_id!r}, "
+            f"AccessKey(user={self.user!r}, access_key_id={mask(self.access_key_id)!r}, "
             f"secret_access_key={secret!r})"
         )
 

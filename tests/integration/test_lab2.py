@@ -20,7 +20,7 @@ def test_a_new_key_replaces_the_old_one_and_never_shows_its_secret(lab: Any) -> 
     keys = lab.iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
     assert [k["AccessKeyId"] for k in keys] == [second.access_key_id] != [first.access_key_id]
     shown = repr(second) + str(second)
-    assert second.secret_access_key not in shown
+    assert second.secret_access_key not in shown and second.access_key_id not in shown
     assert "****************" + second.secret_access_key[-4:] in shown
 
 

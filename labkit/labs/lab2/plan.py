@@ -188,7 +188,7 @@ def configure(
     )
     shown = (
         f"[ec2-user@{instance} ~]$ aws configure",
-        f"AWS Access Key ID [None]: {key.access_key_id}",
+        f"AWS Access Key ID [None]: {iamusers.mask(key.access_key_id)}",
         f"AWS Secret Access Key [None]: {secret}",
         f"Default region name [None]: {region}",
         f"Default output format [None]: {output}",
