@@ -38,6 +38,7 @@ DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account, used for every ca
 
 XML_QUERY_SERVICES = {"ec2", "iam", "sts"}  # form-encoded "Action=" requests, XML answers
 JSON_HEADER = ("Content-Type", "application/json")
+INTERNAL_PATHS = ("/moto-api", "/labkit/")  # unsigned paths that are not AWS requests
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,11 @@ def parse_request(environ: dict[str, Any], body: bytes) -> AwsRequest | None:
     if not auth and query.get("X-Amz-Credential"):  # a presigned URL
         auth = f"AWS4-HMAC-SHA256 Credential={query['X-Amz-Credential'][0]}"
     access_key, region, service = _parse_auth(auth)
+    path = str(environ.get("PATH_INFO", "/"))
+    if service is None and not path.startswith(INTERNAL_PATHS):
+        # Unsigned: moto answers such a request as S3 (its default service), so it is an
+        # anonymous S3 request, and S3's authorization must see it too.
+        service, access_key = "s3", None
     if service is None:
         return None
     target = headers.get("x-amz-target", "")

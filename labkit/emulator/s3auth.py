@@ -58,13 +58,16 @@ DECISIONS: deque[dict[str, Any]] = deque(maxlen=KEPT)
 _lock = threading.Lock()
 
 
+ANONYMOUS = "*"  # the principal of an unsigned request
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who signed a request: the ARN in messages, the one for aws:PrincipalArn, policies."""
 
     arn: str
     principal_arn: str
-    principal_type: str  # "Account" (root), "User" or "AssumedRole"
+    principal_type: str  # "Account" (root), "User", "AssumedRole" or "Anonymous"
     username: str | None
     policies: tuple[Policy, ...]
 
@@ -116,6 +119,12 @@ def who(access_key: str, account_id: str = DEFAULT_ACCOUNT_ID) -> Caller | None:
     return Caller(user.arn, user.arn, "User", user.name, _parsed(user.name, docs))
 
 
+def anonymous() -> Caller:
+    """The caller of an unsigned request: principal "*", no identity policies; only a bucket
+    policy that names ``"*"`` can allow it (aws:PrincipalArn is absent)."""
+    return Caller(ANONYMOUS, "", "Anonymous", None, ())
+
+
 def bucket_policy(bucket: str | None, account_id: str = DEFAULT_ACCOUNT_ID) -> Policy | None:
     """The bucket's policy as stored in moto, parsed; None if it has none."""
     if bucket is None:
@@ -141,10 +150,11 @@ def endpoint_policy(vpce_id: str, account_id: str, region: str) -> Policy | None
 def _context(caller: Caller, path_context: dict[str, str], region: str) -> dict[str, str]:
     now = time.time()
     context = dict(path_context)
+    if caller.principal_arn:  # signed requests only
+        context["aws:PrincipalArn"] = caller.principal_arn
+        context["aws:PrincipalAccount"] = DEFAULT_ACCOUNT_ID
     context.update(
         {
-            "aws:PrincipalArn": caller.principal_arn,
-            "aws:PrincipalAccount": DEFAULT_ACCOUNT_ID,
             "aws:PrincipalType": caller.principal_type,
             "aws:SecureTransport": "true",
             "aws:CurrentTime": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -224,9 +234,7 @@ def _root_allow() -> dict[str, Any]:
 
 def authorize(req: AwsRequest) -> dict[str, Any] | None:
     """Allow the request (return None, moto answers) or raise S3's AccessDenied."""
-    if req.access_key is None:
-        return None
-    caller = who(req.access_key, req.account_id)
+    caller = anonymous() if req.access_key is None else who(req.access_key, req.account_id)
     if caller is None:
         raise AwsError(
             "InvalidAccessKeyId",
@@ -277,17 +285,17 @@ def take_over_from_moto() -> None:
     """Switch off moto's own bucket-policy check, which ignores conditions (moto-notes 5, 7).
 
     moto denies Get/Head/Put/DeleteObject whenever a bucket policy has a matching Deny,
-    whatever its Condition says; once :func:`authorize` has allowed a signed request, that
-    check would wrongly refuse it. Unsigned requests never reach :func:`authorize` and are
-    answered by moto alone.
+    whatever its Condition says, and refuses unsigned object reads unless the object's ACL
+    is public. Every S3 request, signed or not, has passed :func:`authorize` before moto
+    sees it, so moto is told the bucket allows it.
     """
     from moto.iam.access_control import PermissionResult
     from moto.s3.models import FakeBucket
 
-    def neutral(self: Any, action: str, resource: str) -> Any:
-        return PermissionResult.NEUTRAL
+    def decided(self: Any, action: str, resource: str) -> Any:
+        return PermissionResult.PERMITTED
 
-    FakeBucket.get_permission = neutral  # type: ignore[method-assign]
+    FakeBucket.get_permission = decided  # type: ignore[method-assign]
 
 
 def reset() -> None:

@@ -331,3 +331,35 @@ def test_the_network_path_decides_source_ip_conditions_and_leaves_flow_records(
     )["events"]
     to_s3 = [FlowRecord.parse(e["message"]) for e in events]
     assert any(r.dstport == 443 and r.action == "ACCEPT" for r in to_s3), to_s3
+
+
+def test_unsigned_requests_are_anonymous_and_only_a_public_policy_lets_them_in(
+    emulator_url: str, aws: Any, world: Any
+) -> None:
+    import urllib.error
+    import urllib.request
+
+    def fetch(path: str) -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(emulator_url + path, timeout=10) as answer:
+                return answer.status, answer.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read()
+
+    for path in ("/", f"/{BUCKET}", f"/{BUCKET}/object-0.txt"):
+        code, body = fetch(path)
+        assert code == 403 and b"<Code>AccessDenied</Code>" in body, path
+    aws("s3").put_bucket_policy(
+        Bucket=BUCKET,
+        Policy=policy(
+            {
+                "Sid": "PublicRead",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{BUCKET}/*",
+            }
+        ),
+    )
+    assert fetch(f"/{BUCKET}/object-0.txt") == (200, b"object 0\n")
+    assert fetch(f"/{BUCKET}")[0] == 403  # the policy grants GetObject, not ListBucket
