@@ -146,6 +146,24 @@ def main(argv: list[str] | None = None) -> int:
                 elapsed, out = _on_host(url, keys, home)
                 assert out.count("object-") == 4, out
                 host_times.append(elapsed)
+            # No path to S3: the same command fails at once (one attempt, a closed port).
+            ec2 = _client(url, "ec2")
+            rtb = ec2.describe_route_tables(  # type: ignore[attr-defined]
+                Filters=[{"Name": "route.destination-cidr-block", "Values": ["0.0.0.0/0"]}]
+            )["RouteTables"][0]["RouteTableId"]
+            ec2.delete_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0")  # type: ignore[attr-defined]
+            started = time.perf_counter()
+            ssm = _client(url, "ssm")
+            sent = ssm.send_command(  # type: ignore[attr-defined]
+                InstanceIds=[instance],
+                DocumentName="AWS-RunShellScript",
+                Parameters={"commands": [f"aws s3 ls s3://{BUCKET}"]},
+            )["Command"]
+            failed = ssm.get_command_invocation(  # type: ignore[attr-defined]
+                CommandId=sent["CommandId"], InstanceId=instance
+            )
+            no_path_s = time.perf_counter() - started
+            assert "Could not connect" in failed["StandardErrorContent"], failed
         finally:
             control.stop(home / "labkit")
     ssm_median, host_median = statistics.median(ssm_times), statistics.median(host_times)
@@ -156,12 +174,14 @@ def main(argv: list[str] | None = None) -> int:
         "instance_over_ssm_median_s": round(ssm_median, 3),
         "host_cli_median_s": round(host_median, 3),
         "ratio": round(ssm_median / host_median, 2),
+        "no_path_failure_s": round(no_path_s, 3),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "lab2.json").write_text(json.dumps(result, indent=2) + "\n")
     print(
         f"aws s3 ls on an instance over SSM: median {ssm_median:.2f} s; "
-        f"the same CLI from the host: {host_median:.2f} s; ratio {ssm_median / host_median:.2f}"
+        f"the same CLI from the host: {host_median:.2f} s; ratio {ssm_median / host_median:.2f}; "
+        f"with no path to S3 it fails in {no_path_s:.2f} s"
     )
     return 0
 

@@ -285,6 +285,8 @@ def test_sudo_runs_known_commands_only(aws: Any, world: Any) -> None:
     code, _, err = sh(aws, world["i1"], "sudo nosuchcommand")
     assert code == 1 and err == "sudo: nosuchcommand: command not found\n"
     assert sh(aws, world["i1"], "rm /tmp/a && ls /tmp")[1] == ""
+    assert sh(aws, world["i1"], "touch /tmp/.hidden && ls /tmp")[1] == ""
+    assert sh(aws, world["i1"], "ls -a /tmp")[1] == ".hidden\n"
 
 
 def test_the_network_path_decides_source_ip_conditions_and_leaves_flow_records(
