@@ -10,6 +10,8 @@ it. Every name derives from the lab's prefix; everything carries the lab's tag.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -167,6 +169,17 @@ class Transcript:
         printer.text(repr(self))
 
 
+@contextmanager
+def unechoed(lab: AwsContext) -> Iterator[None]:
+    """Turn the call echo off for calls whose parameters carry a secret in free text."""
+    saved = lab.echo_calls
+    lab.echo_calls = False
+    try:
+        yield
+    finally:
+        lab.echo_calls = saved
+
+
 def configure(
     lab: AwsContext, instance: str, key: AccessKey, region: str, output: str = "text"
 ) -> Transcript:
@@ -182,7 +195,8 @@ def configure(
         ("output", output),
     ]
     line = " && ".join(f"aws configure set {n} {shlex.quote(v)}" for n, v in settings)
-    result = shell(lab, instance, line)
+    with unechoed(lab):  # the command holds the secret: the call echo must not show it
+        result = shell(lab, instance, line)
     secret = (
         iamusers.mask(key.secret_access_key) if lab.backend == "local" else "*" * 16 + " (hidden)"
     )
@@ -208,9 +222,10 @@ def upload_as(
         ("aws_secret_access_key", key.secret_access_key),
         ("region", region),
     ):
-        done = shell(
-            lab, instance, f"aws configure set {name} {shlex.quote(value)} --profile reader"
-        )
+        with unechoed(lab):  # the command may hold the secret
+            done = shell(
+                lab, instance, f"aws configure set {name} {shlex.quote(value)} --profile reader"
+            )
         if not done.ok:
             raise ConfigError(f"could not configure the reader profile on {instance}")
     return shell(lab, instance, f"aws s3 cp /tmp/test.txt s3://{bucket} --profile reader")
