@@ -26,7 +26,7 @@ try:
 except ImportError:  # Windows: starts are not serialised there
     fcntl = None  # type: ignore[assignment]
 
-from labkit.emulator.front import HEALTH_PATH
+from labkit.emulator.client import CLIENT_HEADERS, HEALTH_PATH
 from labkit.errors import EmulatorError
 
 START_TIMEOUT_S = 60.0
@@ -70,7 +70,8 @@ def _pid_alive(pid: int) -> bool:
 def health(url: str, timeout: float = 2.0) -> dict[str, object] | None:
     """The emulator's health answer at ``url``, or None if nothing (of ours) answers."""
     try:
-        with urllib.request.urlopen(url + HEALTH_PATH, timeout=timeout) as resp:
+        request = urllib.request.Request(url + HEALTH_PATH, headers=CLIENT_HEADERS)
+        with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
             answer = json.loads(resp.read())
     except (urllib.error.URLError, OSError, ValueError):
         return None

@@ -15,8 +15,11 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from labkit.errors import LabkitError
 
 LOOPBACK = "127.0.0.1"
 
@@ -27,16 +30,22 @@ def quiet() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def build_app(seed: int | None) -> Any:
-    """moto's dispatcher wrapped in the front layer, with every labkit handler registered."""
+def build_app(seed: int | None, port: int | None = None) -> Any:
+    """moto's dispatcher behind the front layer and the guard, every handler registered.
+
+    ``port`` is the emulator's own port (the guard refuses any other in ``Host``); None
+    accepts any loopback port (an in-process test server that binds after building).
+    """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     import labkit.emulator.plugins  # noqa: F401  (registers the data-plane handlers)
     from labkit.emulator.front import FrontApp
+    from labkit.emulator.guard import GuardedApp, config_from_env
 
     if seed is not None:
         seed_ids(seed)
-    return FrontApp(DomainDispatcherApplication(create_backend_app))
+    front = FrontApp(DomainDispatcherApplication(create_backend_app))
+    return GuardedApp(front, config_from_env(port))
 
 
 def seed_ids(seed: int) -> None:
@@ -95,11 +104,15 @@ def serve(port: int, seed: int | None, state_file: Path) -> None:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
+    from labkit.emulator.guard import config_from_env
+
+    config = config_from_env(None)  # a bad LABKIT_ALLOWED_ORIGINS fails before binding
     app = build_app(seed)
     server = make_server(LOOPBACK, port, app, threaded=True, request_handler=MotoRequestHandler)
     bound_port = server.server_address[1]
+    app.config = replace(config, port=bound_port)
     url = f"http://{LOOPBACK}:{bound_port}"
-    app.health = {"status": "ok", "pid": os.getpid(), "url": url}
+    app.front.health = {"status": "ok", "pid": os.getpid(), "url": url}
     _warm_up(app)
     if seed is not None:
         # Loading a backend draws ids from moto's random generator, so a background load
@@ -141,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         serve(args.port, args.seed, args.state_file)
     except OSError as err:
         print(f"cannot listen on {LOOPBACK}:{args.port}: {err.strerror}", file=sys.stderr)
+        return 2
+    except LabkitError as err:
+        print(str(err), file=sys.stderr)
         return 2
     return 0
 

@@ -20,8 +20,11 @@ def emulator_url(inproc_emulator_url: str) -> str:
 def aws(emulator_url: str) -> Iterator[Any]:
     """A factory of boto3 clients on a freshly reset emulator, with dummy credentials."""
     from labkit.emulator import shell
+    from labkit.emulator.client import CLIENT_HEADERS
 
-    request = urllib.request.Request(f"{emulator_url}/moto-api/reset", data=b"", method="POST")
+    request = urllib.request.Request(
+        f"{emulator_url}/moto-api/reset", data=b"", method="POST", headers=CLIENT_HEADERS
+    )
     urllib.request.urlopen(request, timeout=30).read()
     shell.reset()
     session = boto3.session.Session(
