@@ -98,8 +98,25 @@ def write_state(path: Path, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def serve(port: int, seed: int | None, state_file: Path) -> None:
-    """Bind 127.0.0.1:port, record the state, and serve until SIGTERM or SIGINT."""
+PARENT_POLL_S = 0.5
+
+
+def _exit_with_parent(server: Any, parent: int) -> None:
+    """Shut the server down once the process that started it is gone (even after SIGKILL).
+
+    When the parent dies, the kernel hands this process to another parent (init or a
+    subreaper), so the parent pid changes; polling it needs no cooperation from the parent.
+    """
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    server.shutdown()
+
+
+def serve(port: int, seed: int | None, state_file: Path, parent: int | None = None) -> None:
+    """Bind 127.0.0.1:port, record the state, and serve until SIGTERM or SIGINT.
+
+    With ``parent`` (the pid that started it), also until that process goes away.
+    """
     quiet()
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
@@ -130,6 +147,10 @@ def serve(port: int, seed: int | None, state_file: Path) -> None:
         state_file,
         {"pid": os.getpid(), "port": bound_port, "url": url, "seed": seed, "started": time.time()},
     )
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with_parent, args=(server, parent), daemon=True, name="parent-watch"
+        ).start()
     if seed is None:
         threading.Thread(target=_warm_up_later, args=(app,), daemon=True, name="warm-up").start()
     try:
@@ -149,9 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--state-file", type=Path, required=True)
+    parser.add_argument("--exit-with-parent", action="store_true")
+    parent = os.getppid()  # now, before a slow start: the parent may die meanwhile
     args = parser.parse_args(argv)
     try:
-        serve(args.port, args.seed, args.state_file)
+        serve(args.port, args.seed, args.state_file, parent if args.exit_with_parent else None)
     except OSError as err:
         print(f"cannot listen on {LOOPBACK}:{args.port}: {err.strerror}", file=sys.stderr)
         return 2
