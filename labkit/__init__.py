@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 from labkit.errors import CheckFailed, LabkitError
 
 if TYPE_CHECKING:
-    from labkit.display import show_json
     from labkit.lab import Lab, connect
-    from labkit.labs import Lab1
+    from labkit.labs.lab1.plan import Lab1
+    from labkit.notebook.display import show_json
 
 __all__ = ["CheckFailed", "Lab", "Lab1", "LabkitError", "connect", "show_json"]
 __version__ = "0.1.0"
@@ -30,15 +30,27 @@ __version__ = "0.1.0"
 _NAMES = {
     "connect": "labkit.lab",
     "Lab": "labkit.lab",
-    "Lab1": "labkit.labs",
-    "show_json": "labkit.display",
+    "Lab1": "labkit.labs.lab1.plan",
+    "show_json": "labkit.notebook.display",
 }
-_MODULES = {"analysis", "aws", "checks", "labs", "plots", "widgets", "netsim", "insights", "report"}
+# The facade's modules: ``labkit.checks`` is Lab 1's checks, ``labkit.report`` the notebook
+# runner behind ``labkit run``; the rest are labkit's own packages.
+_MODULES = {
+    "analysis": "labkit.labs.lab1.analysis",
+    "aws": "labkit.aws",
+    "checks": "labkit.labs.lab1.checks",
+    "insights": "labkit.insights",
+    "labs": "labkit.labs",
+    "netsim": "labkit.netsim",
+    "plots": "labkit.plots",
+    "report": "labkit.cli.report",
+    "widgets": "labkit.widgets",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _NAMES:
         return getattr(importlib.import_module(_NAMES[name]), name)
     if name in _MODULES:
-        return importlib.import_module(f"labkit.{name}")
+        return importlib.import_module(_MODULES[name])
     raise AttributeError(f"module 'labkit' has no attribute {name!r}")

@@ -19,11 +19,12 @@ from labkit.aws.errors import aws_errors
 from labkit.errors import ConfigError, CredentialsError, LabkitError, NotFoundError
 
 if TYPE_CHECKING:
-    from labkit.analysis import QueryResult
     from labkit.aws.compute import Instance
     from labkit.aws.ssm import ShellResult
-    from labkit.display import ReachReport, Table
+    from labkit.labs.lab1.analysis import QueryResult
     from labkit.netsim.model import Topology
+    from labkit.notebook.display import ReachReport
+    from labkit.tables import Table
 
 BACKENDS = ("local", "aws")
 DEFAULT_REGION = "us-east-1"
@@ -140,8 +141,8 @@ class Lab:
         A report with the verdict, the blocking component and its code, and the hops.
         """
         from labkit.aws.compute import list_instances
-        from labkit.display import ReachReport
         from labkit.netsim.reach import reach
+        from labkit.notebook.display import ReachReport
 
         # Names are this lab's instances: another lab in the account may use the same ones.
         known = {i.name: i.instance_id for i in list_instances(self)}
@@ -164,8 +165,8 @@ class Lab:
     def route_table(self, vpc_name: str) -> Table:
         """The routes that serve a lab VPC's public subnet, as a table."""
         from labkit.aws.network import find_vpc, route_table_for
-        from labkit.display import Table
         from labkit.netsim.discover import parse_route
+        from labkit.tables import Table
 
         vpc = find_vpc(self, vpc_name)
         if vpc is None:
@@ -183,19 +184,19 @@ class Lab:
         self, log_group: str, text: str, minutes: int = 60, limit: int | None = None
     ) -> QueryResult:
         """Run a Logs Insights query over the last ``minutes``; see analysis.query."""
-        from labkit.analysis import query
+        from labkit.labs.lab1.analysis import query
 
         return query(self, log_group, text, minutes, limit)
 
     def records(self, log_group: str, limit: int = 10) -> Table:
         """The first raw flow-log records of a log group; see analysis.records."""
-        from labkit.analysis import records
+        from labkit.labs.lab1.analysis import records
 
         return records(self, log_group, limit)
 
     def background_traffic(self, flows: int = 200, seed: int = 7, minutes: int = 10) -> int:
         """Seeded internet traffic into the flow logs (emulator only); see analysis."""
-        from labkit.analysis import background_traffic
+        from labkit.labs.lab1.analysis import background_traffic
 
         return background_traffic(self, flows, seed, minutes)
 
@@ -285,7 +286,7 @@ def connect(
     _check_region(session, region)
     lab = Lab(backend, session, region, prefix, endpoint_url)
     _install_notebook_helpers()
-    from labkit import magics
+    from labkit.notebook import magics
 
     magics.set_current(lab)
     if ensure:
@@ -309,6 +310,6 @@ def _install_notebook_helpers() -> None:
         shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
 
     shell.set_custom_exc((LabkitError,), show)
-    from labkit import magics
+    from labkit.notebook import magics
 
     magics.register(shell)

@@ -25,7 +25,7 @@ from pathlib import Path
 import boto3
 import nbformat
 
-from labkit import report
+from labkit.cli import report
 from labkit.emulator import control
 
 REPO = Path(__file__).resolve().parents[2]

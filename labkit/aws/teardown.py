@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from labkit.display import Table
 from labkit.errors import LabkitError
+from labkit.tables import Table
 
 if TYPE_CHECKING:
     from labkit.lab import Lab

@@ -1,7 +1,7 @@
 """The front-layer handler modules the emulator loads; importing one registers its handlers."""
 
-import labkit.emulator.ec2rules  # noqa: F401
+import labkit.emulator.ec2  # noqa: F401
 import labkit.emulator.flows  # noqa: F401
-import labkit.emulator.iampolicies  # noqa: F401
-import labkit.emulator.logsquery  # noqa: F401
-import labkit.emulator.shell  # noqa: F401
+import labkit.emulator.iam  # noqa: F401
+import labkit.emulator.logs  # noqa: F401
+import labkit.emulator.shell.ssm  # noqa: F401

@@ -64,7 +64,7 @@ def _warm_up(app: Any, services: tuple[str, ...] = ("ec2",)) -> None:
     from moto.iam.models import get_account_id_from
 
     from labkit.emulator.front import backend
-    from labkit.emulator.iampolicies import ensure_managed_policies
+    from labkit.emulator.iam import ensure_managed_policies
 
     get_account_id_from("")  # builds every partition's IAM backend, as a first request would
     dispatcher = app.moto_app

@@ -29,7 +29,7 @@ def query_panel(lab: Lab, log_group: str, query: str | None = None, minutes: int
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    from labkit.analysis import LAB_QUERY
+    from labkit.labs.lab1.analysis import LAB_QUERY
     from labkit.plots import auto_chart
 
     text = w.Textarea(value=query or LAB_QUERY, layout={"width": "100%", "height": "5em"})

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit import report
+from labkit.cli import report
 from labkit.emulator import control
 from labkit.errors import EmulatorError
 
@@ -73,7 +73,7 @@ def test_an_emulator_dies_with_the_run_that_started_it(tmp_path: Path) -> None:
         f"""
         import time
         from pathlib import Path
-        from labkit import report
+        from labkit.cli import report
         from labkit.emulator import control
         home = Path({str(tmp_path)!r})
         with report.fresh_emulator(home, seed=None):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit import report
+from labkit.cli import report
 from labkit.emulator import control
 
 REPO = Path(__file__).resolve().parents[2]

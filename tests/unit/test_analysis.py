@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from labkit.analysis import explain_record
 from labkit.errors import ConfigError
+from labkit.labs.lab1.analysis import explain_record
 
 # The AWS documentation's example record (flow-logs-records-examples).
 LINE = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"  # noqa: E501

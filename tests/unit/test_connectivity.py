@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 import labkit
-from labkit import checks, labs
 from labkit.errors import CheckFailed, ConfigError, LabkitError, NotFoundError
+from labkit.labs.lab1 import checks
+from labkit.labs.lab1 import plan as lab1_plan
 
 
 @pytest.fixture
 def built(lab: labkit.Lab) -> labkit.Lab:
-    labs.build_lab1(lab, labkit.Lab1())
+    lab1_plan.build_lab1(lab, labkit.Lab1())
     return lab
 
 
@@ -103,7 +104,7 @@ def test_ping_counts_reads_the_summary_line() -> None:
 
 
 def test_cell_magic_needs_an_instance() -> None:
-    from labkit import magics
+    from labkit.notebook import magics
 
     with pytest.raises(LabkitError, match="%%on needs an instance"):
         magics.on("  ", "hostname")

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 import labkit
-from labkit import checks, labs
+from labkit import labs
 from labkit.aws import compute
 from labkit.emulator import control
 from labkit.errors import ConfigError, CredentialsError, EmulatorError, NotFoundError
+from labkit.labs.lab1 import checks
+from labkit.labs.lab1 import plan as lab1_plan
 
 
 def count(lab: labkit.Lab) -> dict[str, int]:
@@ -44,7 +46,7 @@ def count(lab: labkit.Lab) -> dict[str, int]:
 
 
 def test_building_twice_creates_nothing_twice(lab: labkit.Lab) -> None:
-    labs.build_lab1(lab, labkit.Lab1())
+    lab1_plan.build_lab1(lab, labkit.Lab1())
     first = count(lab)
     assert first == {
         "vpcs": 2,
@@ -54,13 +56,13 @@ def test_building_twice_creates_nothing_twice(lab: labkit.Lab) -> None:
         "flow_logs": 1,
         "routes": 4,
     }
-    labs.build_lab1(lab, labkit.Lab1())
+    lab1_plan.build_lab1(lab, labkit.Lab1())
     assert count(lab) == first
 
 
 def test_lab1_resources_are_what_the_lab_asks_for(lab: labkit.Lab) -> None:
     plan = labkit.Lab1()
-    labs.build_lab1(lab, plan)
+    lab1_plan.build_lab1(lab, plan)
     one = compute.find_instance(lab, "Instance 1")
     two = compute.find_instance(lab, "Instance 2")
     assert (one.private_ip, two.private_ip) == ("10.1.0.10", "10.2.0.10")
@@ -104,7 +106,7 @@ def test_bad_parameters_are_refused_before_anything_is_built(
     lab: labkit.Lab, params: dict[str, object], message: str
 ) -> None:
     with pytest.raises(ConfigError, match=message):
-        labs.build_lab1(lab, labkit.Lab1(**params))  # type: ignore[arg-type]
+        lab1_plan.build_lab1(lab, labkit.Lab1(**params))  # type: ignore[arg-type]
     assert count(lab)["vpcs"] == 0
 
 
@@ -186,7 +188,7 @@ def test_every_resource_carries_the_lab_tag(lab: labkit.Lab) -> None:
 
 def test_ensure_adopts_what_notebook_01_built_with_other_parameters(lab: labkit.Lab) -> None:
     custom = labkit.Lab1(vpc_2_cidr="10.20.0.0/16", subnet_2_cidr="10.20.5.0/24")
-    labs.build_lab1(lab, custom)
+    lab1_plan.build_lab1(lab, custom)
     before = count(lab)
     labs.ensure_upto(lab, "01")  # what notebook 02's setup cell does, with no parameters
     assert count(lab) == before

@@ -19,14 +19,14 @@ def emulator_url(inproc_emulator_url: str) -> str:
 @pytest.fixture()
 def aws(emulator_url: str) -> Iterator[Any]:
     """A factory of boto3 clients on a freshly reset emulator, with dummy credentials."""
-    from labkit.emulator import shell
     from labkit.emulator.client import CLIENT_HEADERS
+    from labkit.emulator.shell import ssm
 
     request = urllib.request.Request(
         f"{emulator_url}/moto-api/reset", data=b"", method="POST", headers=CLIENT_HEADERS
     )
     urllib.request.urlopen(request, timeout=30).read()
-    shell.reset()
+    ssm.reset()
     session = boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
     )

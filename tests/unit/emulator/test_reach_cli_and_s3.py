@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from lab1_build import build_lab1, run  # this directory's helpers
 
-from labkit.cli_reach import register
+from labkit.cli.reach import register
 from labkit.errors import LabkitError
 from labkit.netsim.records import DEFAULT_FORMAT, FlowRecord, LogFormat
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from labkit.emulator.shell_commands import (
+from labkit.emulator.shell import (
     COMMANDS,
     Context,
     ShellState,

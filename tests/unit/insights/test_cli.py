@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit import cli_query
+from labkit.cli import query as cli_query
 from labkit.errors import LabkitError
 
 LINES = [

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit import cli_query
 from labkit.aws.logs import run_insights_query
+from labkit.cli import query as cli_query
 
 LAB = ("stats sum(bytes) as bytesTransferred by srcAddr, dstAddr "
        "| sort bytesTransferred desc | limit 10")

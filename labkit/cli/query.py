@@ -186,6 +186,6 @@ def render(columns: list[str], rows: list[list[Any]], fmt: str) -> str:
         writer.writerow(columns)
         writer.writerows([["" if v is None else v for v in row] for row in rows])
         return out.getvalue()
-    from labkit.display import Table
+    from labkit.tables import Table
 
     return repr(Table.of(columns, rows, missing="-")) + "\n"

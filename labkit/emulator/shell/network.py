@@ -1,5 +1,8 @@
 """Network commands of the instance shell: ping (iputils), nc -z (OpenBSD netcat), curl.
 
+Each is ``(ctx, args) -> exit code``; the table that names them is in
+:mod:`labkit.emulator.shell`.
+
 Outputs follow the real tools so learners recognise them; timings are simulated and
 reproducible (a hash of the path, not a clock).
 """
@@ -9,7 +12,7 @@ from __future__ import annotations
 import random
 from urllib.parse import urlsplit
 
-from labkit.emulator.shell_commands import Context, command, resolve
+from labkit.emulator.shell.runtime import Context, hostname_for, resolve
 from labkit.netsim.traffic import Outcome
 
 # Every simulated instance runs sshd on 22 and a small web server on 80 that answers
@@ -55,7 +58,6 @@ def _opts(args: list[str], with_value: str, flags: str) -> tuple[dict[str, str],
     return found, rest
 
 
-@command("ping")
 def ping(ctx: Context, args: list[str]) -> int:
     """ping [-c COUNT] [-W TIMEOUT] [-i INTERVAL] [-s SIZE] [-q] HOST"""
     parsed = _opts(args, "cWis", "qn4")
@@ -121,7 +123,6 @@ def _listening(ctx: Context, outcome: Outcome, port: int) -> str | None:
     return INSTANCE_PORTS.get(port)
 
 
-@command("nc")
 def nc(ctx: Context, args: list[str]) -> int:
     """nc -z [-v] [-u] [-w TIMEOUT] HOST PORT (connect test only)"""
     parsed = _opts(args, "w", "zvnu")
@@ -161,7 +162,6 @@ def nc(ctx: Context, args: list[str]) -> int:
     return 0
 
 
-@command("curl")
 def curl(ctx: Context, args: list[str]) -> int:
     """curl [-s] [-o FILE] [-m SECONDS] [--connect-timeout SECONDS] http://HOST[:PORT]/PATH"""
     timeout: float = TCP_TIMEOUT
@@ -213,8 +213,6 @@ def curl(ctx: Context, args: list[str]) -> int:
         return 7
     dest = outcome.trace.destination
     if dest is not None and dest.eni is not None:
-        from labkit.emulator.shell_commands import hostname_for
-
         body = f"<h1>Hello from {hostname_for(dest.eni.private_ip, ctx.topology().region)}</h1>\n"
     else:
         body = f"<html><body>Hello from {host} (a simulated internet host)</body></html>\n"

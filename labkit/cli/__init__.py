@@ -6,19 +6,14 @@ Every error is one clear line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
+from labkit.cli import emulator, policy, query, reach, run
 from labkit.errors import LabkitError
 
-# Subcommand modules, each with ``register(subparsers)``; kept apart so each stays small.
-SUBCOMMAND_MODULES = (
-    "labkit.cli_emulator",
-    "labkit.cli_run",
-    "labkit.cli_query",
-    "labkit.cli_reach",
-)
+# The subcommands, in ``labkit --help`` order: one module each, with ``register(subparsers)``.
+SUBCOMMANDS = (emulator, run, query, reach, policy)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,8 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="labkit", description="The AWS networking lab workbook's command-line helper."
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in SUBCOMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    for module in SUBCOMMANDS:
+        module.register(subparsers)
     return parser
 
 

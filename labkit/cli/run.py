@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 from typing import Any
 
-from labkit import report
+from labkit.cli import report
 from labkit.errors import ConfigError
 
 

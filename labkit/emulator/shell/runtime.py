@@ -1,14 +1,15 @@
-"""The instance shell's commands: a registry, the script runner, and the built-in commands.
+"""The instance shell's runtime: state, context, clock, the command registry, the script runner.
 
-A command is a function ``(ctx, args) -> exit code`` that writes to ``ctx.out``/``ctx.err``,
-registered by name::
+A command is a function ``(ctx, args) -> exit code`` that writes to ``ctx.out``/``ctx.err``.
+The built-in table is filled in one place, :mod:`labkit.emulator.shell` (its ``__init__``);
+another command is added with the decorator::
 
     @command("aws")
     def aws(ctx: Context, args: list[str]) -> int:
         ...
 
 This module moves no bytes to moto: the network is reached through ``ctx.topology()`` and
-``ctx.send(...)`` (see :mod:`labkit.emulator.shell`), so commands are testable on a
+``ctx.send(...)`` (see :mod:`labkit.emulator.shell.ssm`), so commands are testable on a
 hand-built topology. Time is simulated: ``ping -c 4`` advances ``ctx.clock`` by 3 s and
 returns at once.
 """
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from labkit.errors import LabkitError
-from labkit.netsim.model import NetworkInterface, Topology
+from labkit.netsim.model import NetworkInterface, Topology, ip
 from labkit.netsim.traffic import Exchange, LoggedRecord, Outcome, simulate
 
 CommandFn = Callable[["Context", list[str]], int]
@@ -32,7 +33,7 @@ NOT_FOUND = 127
 
 
 def command(name: str) -> Callable[[CommandFn], CommandFn]:
-    """Register a shell command under ``name`` (a later issue adds ``aws`` this way)."""
+    """Register a shell command under ``name`` in :data:`COMMANDS`."""
 
     def register(fn: CommandFn) -> CommandFn:
         COMMANDS[name] = fn
@@ -151,8 +152,6 @@ def hostname_for(private_ip: str, region: str) -> str:
 
 def resolve(ctx: Context, host: str) -> str | None:
     """An IPv4 address for a host: a literal, localhost, or an EC2 private DNS name."""
-    from labkit.netsim.model import ip
-
     if host == "localhost":
         return ctx.eni().private_ip
     if host.startswith("ip-") and (host.endswith(".internal")):
@@ -226,128 +225,3 @@ def run_script(ctx: Context, lines: list[str]) -> int:
             if part.strip():
                 code = run_line(ctx, part, code)
     return code
-
-
-# -- file commands ----------------------------------------------------------------------------
-
-
-@command("echo")
-def echo(ctx: Context, args: list[str]) -> int:
-    """echo [-n] WORDS"""
-    newline = True
-    if args[:1] == ["-n"]:
-        newline, args = False, args[1:]
-    ctx.out.append(" ".join(args) + ("\n" if newline else ""))
-    return 0
-
-
-@command("cat")
-def cat(ctx: Context, args: list[str]) -> int:
-    """cat FILE…"""
-    code = 0
-    for name in args:
-        path = ctx.state.path(name)
-        if path in ctx.state.dirs:
-            ctx.error(f"cat: {name}: Is a directory")
-            code = 1
-        elif path in ctx.state.files:
-            ctx.out.append(ctx.state.files[path])
-        else:
-            ctx.error(f"cat: {name}: No such file or directory")
-            code = 1
-    return code
-
-
-@command("touch")
-def touch(ctx: Context, args: list[str]) -> int:
-    """touch FILE…"""
-    code = 0
-    for name in (a for a in args if not a.startswith("-")):
-        path = ctx.state.path(name)
-        if posixpath.dirname(path) not in ctx.state.dirs:
-            ctx.error(f"touch: cannot touch '{name}': No such file or directory")
-            code = 1
-        elif path not in ctx.state.dirs:
-            ctx.state.files.setdefault(path, "")
-    return code
-
-
-@command("ls")
-def ls(ctx: Context, args: list[str]) -> int:
-    """ls [PATH…] (options are accepted and ignored)"""
-    names = [a for a in args if not a.startswith("-")] or ["."]
-    code = 0
-    for name in names:
-        path = ctx.state.path(name)
-        if path in ctx.state.files:
-            ctx.print(name)
-        elif path in ctx.state.dirs:
-            children = {
-                p
-                for p in ctx.state.dirs | set(ctx.state.files)
-                if p != path and posixpath.dirname(p) == path
-            }
-            for child in sorted(children):
-                ctx.print(posixpath.basename(child))
-        else:
-            ctx.error(f"ls: cannot access '{name}': No such file or directory")
-            code = 2
-    return code
-
-
-@command("mkdir")
-def mkdir(ctx: Context, args: list[str]) -> int:
-    """mkdir [-p] DIR…"""
-    for name in (a for a in args if not a.startswith("-")):
-        path = ctx.state.path(name)
-        while path not in ctx.state.dirs:
-            ctx.state.dirs.add(path)
-            path = posixpath.dirname(path)
-    return 0
-
-
-@command("pwd")
-def pwd(ctx: Context, args: list[str]) -> int:
-    """pwd"""
-    ctx.print(ctx.state.cwd)
-    return 0
-
-
-@command("cd")
-def cd(ctx: Context, args: list[str]) -> int:
-    """cd [DIR]"""
-    path = ctx.state.path(args[0]) if args else "/home/ssm-user"
-    if path not in ctx.state.dirs:
-        ctx.error(f"bash: cd: {args[0]}: No such file or directory")
-        return 1
-    ctx.state.cwd = path
-    return 0
-
-
-@command("hostname")
-def hostname(ctx: Context, args: list[str]) -> int:
-    """hostname"""
-    ctx.print(ctx.state.hostname)
-    return 0
-
-
-@command("whoami")
-def whoami(ctx: Context, args: list[str]) -> int:
-    """whoami (SSM's AWS-RunShellScript runs as root)"""
-    ctx.print("root")
-    return 0
-
-
-@command("true")
-def true(ctx: Context, args: list[str]) -> int:
-    """true"""
-    return 0
-
-
-@command("false")
-def false(ctx: Context, args: list[str]) -> int:
-    """false"""
-    return 1
-
-
-from labkit.emulator import shell_net  # noqa: E402,F401  (registers ping, nc, curl)

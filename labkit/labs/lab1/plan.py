@@ -1,8 +1,7 @@
-"""The labs' plans: parameters checked up front, and what each notebook builds.
+"""Lab 1's plan: its parameters, checked up front, and what each of its notebooks builds.
 
-A notebook's setup cell calls ``labkit.connect(..., ensure="01")`` to make sure the
-resources of the notebooks before it exist. Everything is found by tag, so this is cheap
-when they do, and any notebook can run alone.
+Everything is found by tag, so each builder is idempotent: ``labkit.labs.ensure_upto``
+runs them to make sure the resources of the notebooks before a given one exist.
 """
 
 from __future__ import annotations
@@ -10,13 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labkit import validate
 from labkit.aws import compute, flowlogs, network, peering
-from labkit.display import Table
 from labkit.errors import ConfigError
+from labkit.labs import params
+from labkit.tables import Table
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
     from labkit.lab import Lab
 
@@ -34,14 +32,14 @@ class Lab1:
     aggregation_s: int = 60
 
     def __post_init__(self) -> None:
-        vpc1 = validate.vpc_cidr("VPC_1_CIDR", self.vpc_1_cidr)
-        vpc2 = validate.vpc_cidr("VPC_2_CIDR", self.vpc_2_cidr)
-        validate.disjoint(
+        vpc1 = params.vpc_cidr("VPC_1_CIDR", self.vpc_1_cidr)
+        vpc2 = params.vpc_cidr("VPC_2_CIDR", self.vpc_2_cidr)
+        params.disjoint(
             [("VPC_1_CIDR", vpc1), ("VPC_2_CIDR", vpc2)],
             "the VPCs are peered in notebook 02, and AWS refuses to peer overlapping VPCs",
         )
-        validate.subnet_cidr("SUBNET_1_CIDR", self.subnet_1_cidr, vpc1, "VPC_1_CIDR")
-        validate.subnet_cidr("SUBNET_2_CIDR", self.subnet_2_cidr, vpc2, "VPC_2_CIDR")
+        params.subnet_cidr("SUBNET_1_CIDR", self.subnet_1_cidr, vpc1, "VPC_1_CIDR")
+        params.subnet_cidr("SUBNET_2_CIDR", self.subnet_2_cidr, vpc2, "VPC_2_CIDR")
         if self.traffic_type not in flowlogs.TRAFFIC_TYPES:
             raise ConfigError(
                 f"TRAFFIC_TYPE {self.traffic_type!r} must be one of "
@@ -176,23 +174,3 @@ def build_lab1_peering(lab: Lab, plan: Lab1) -> None:
     """What notebook 02 adds: the peering connection, accepted, with routes on both sides."""
     plan.request_peering(lab)
     plan.peering_routes(lab)
-
-
-# What each notebook leaves behind, in order; `ensure_upto(lab, "02")` builds 01 and 02.
-STEPS: dict[str, Callable[[Lab, Lab1], None]] = {
-    "01": build_lab1,
-    "02": build_lab1_peering,
-}
-
-
-def ensure_upto(lab: Lab, notebook: str) -> None:
-    """Make sure every resource of the notebooks up to ``notebook`` exists."""
-    if notebook == "00":
-        return
-    if notebook not in STEPS:
-        raise ConfigError(f"ensure={notebook!r}: known steps are {', '.join(STEPS)}")
-    plan = Lab1.from_lab(lab)
-    for key, build in STEPS.items():
-        build(lab, plan)
-        if key == notebook:
-            return

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from labkit.emulator import shell_commands
 from labkit.emulator.flows import live_topology, write_records
 from labkit.emulator.front import AwsError, AwsRequest, handles
-from labkit.emulator.shell_commands import Context, ShellState, SimClock, hostname_for, run_script
+from labkit.emulator.shell.runtime import Context, ShellState, SimClock, hostname_for, run_script
 from labkit.netsim.model import Topology
 from labkit.netsim.traffic import LoggedRecord
 
@@ -257,4 +256,4 @@ def reset() -> None:
         _COMMANDS.clear()
 
 
-__all__ = ["CLOCK", "Invocation", "reset", "run_on_instance", "shell_commands"]
+__all__ = ["CLOCK", "Invocation", "reset", "run_on_instance"]

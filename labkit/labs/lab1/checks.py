@@ -16,7 +16,7 @@ from labkit.errors import CheckFailed, NotFoundError
 
 if TYPE_CHECKING:
     from labkit.lab import Lab
-    from labkit.labs import Lab1
+    from labkit.labs.lab1.plan import Lab1
 
 
 @dataclass(frozen=True)

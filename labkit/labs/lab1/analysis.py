@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labkit.display import Table
 from labkit.errors import ConfigError
+from labkit.tables import Table
 
 if TYPE_CHECKING:
     from labkit.lab import Lab

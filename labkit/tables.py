@@ -1,4 +1,10 @@
-"""Small display values for notebooks: a table that renders as HTML and as plain text."""
+"""``Table``: rows under named columns, shown as HTML in JupyterLab and as aligned text elsewhere.
+
+It lives at the bottom of the package, below every layer, because both the AWS helpers
+(teardown's summary) and the command line (``labkit query``) print tables, and neither may
+import the notebook layer (``labkit.notebook``) above them. It depends on nothing but the
+standard library.
+"""
 
 from __future__ import annotations
 
@@ -53,38 +59,3 @@ class Table:
             for row in self.rows
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-@dataclass(frozen=True)
-class Json:
-    """A JSON document shown indented (policies, trust policies)."""
-
-    document: Any
-
-    def __repr__(self) -> str:
-        import json
-
-        return json.dumps(self.document, indent=2)
-
-
-def show_json(document: Any) -> Json:
-    """Show a JSON document (a policy, say) indented, in a notebook or a terminal."""
-    return Json(document)
-
-
-@dataclass(frozen=True)
-class ReachReport:
-    """A reachability verdict shown for a learner: the answer, the blocker, and the path."""
-
-    source: str
-    destination: str
-    protocol: str
-    verdict: Any  # labkit.netsim.reach.Verdict
-
-    def __repr__(self) -> str:
-        answer = "reachable" if self.verdict.reachable else "NOT reachable"
-        head = f"{self.source} → {self.destination} ({self.protocol}): {answer}"
-        return "\n".join([head, *self.verdict.details()])
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))

@@ -1,0 +1,1 @@
+"""What only a notebook kernel uses: the ``%%on`` magic and display values."""
