@@ -26,19 +26,14 @@ only an allowed origin is echoed back.
 
 from __future__ import annotations
 
-import io
-import logging
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from labkit.emulator.client import CLIENT_HEADER, INTERNAL_PREFIXES
-from labkit.emulator.front import render_error
 from labkit.errors import ConfigError
 
 DUMMY_ACCESS_KEY = "testing"  # the key labkit's own clients use on the emulator
@@ -51,7 +46,6 @@ CORS_MAX_AGE = "600"
 # Extra keys the emulator itself hands out (e.g. an instance role's credentials), added
 # explicitly by the module that mints them.
 _EXTRA_KEYS: set[str] = set()
-LOG = logging.getLogger("labkit.emulator")
 
 
 @dataclass(frozen=True)
@@ -146,7 +140,8 @@ def known_regions() -> frozenset[str]:
     return frozenset(region for part in data["partitions"] for region in part["regions"])
 
 
-def _header(environ: dict[str, Any], name: str) -> str:
+def header(environ: dict[str, Any], name: str) -> str:
+    """A request header from the WSGI environ ("" if absent)."""
     return str(environ.get("HTTP_" + name.upper().replace("-", "_"), ""))
 
 
@@ -160,7 +155,7 @@ def _origin_of(url: str) -> str:
 
 def check_host(environ: dict[str, Any], config: GuardConfig) -> Refusal | None:
     """Refuse a Host that is not a loopback name with the emulator's port (DNS rebinding)."""
-    host = _header(environ, "Host")
+    host = header(environ, "Host")
     try:
         parts = urlsplit("//" + host)
         name, port = parts.hostname or "", parts.port
@@ -179,7 +174,7 @@ def check_host(environ: dict[str, Any], config: GuardConfig) -> Refusal | None:
 
 def check_origin(environ: dict[str, Any], config: GuardConfig) -> Refusal | None:
     """Refuse a request sent by a web page of a foreign origin."""
-    origin = _header(environ, "Origin")
+    origin = header(environ, "Origin")
     if origin:
         if config.origin_allowed(origin):
             return None
@@ -187,10 +182,10 @@ def check_origin(environ: dict[str, Any], config: GuardConfig) -> Refusal | None
             "AccessDenied",
             f"origin {origin!r} may not use this emulator; allow a local origin with {ORIGINS_ENV}",
         )
-    referer = _origin_of(_header(environ, "Referer"))
+    referer = _origin_of(header(environ, "Referer"))
     if referer and not config.origin_allowed(referer):
         return Refusal("AccessDenied", f"requests from pages of {referer!r} are refused")
-    site = _header(environ, "Sec-Fetch-Site")
+    site = header(environ, "Sec-Fetch-Site")
     if site in {"cross-site", "same-site"} and not referer:
         return Refusal("AccessDenied", "requests a browser sends from another site are refused")
     return None
@@ -199,7 +194,7 @@ def check_origin(environ: dict[str, Any], config: GuardConfig) -> Refusal | None
 def check_internal(environ: dict[str, Any]) -> Refusal | None:
     """labkit's and moto's own endpoints answer only labkit's client code."""
     path = str(environ.get("PATH_INFO", ""))
-    if path.startswith(INTERNAL_PREFIXES) and not _header(environ, CLIENT_HEADER):
+    if path.startswith(INTERNAL_PREFIXES) and not header(environ, CLIENT_HEADER):
         return Refusal("AccessDenied", f"{path} answers labkit's own client only")
     return None
 
@@ -215,7 +210,7 @@ class Credential:
 
 def credential(environ: dict[str, Any]) -> Credential | Refusal | None:
     """The request's SigV4 credential, a Refusal for a malformed one, or None if unsigned."""
-    auth = _header(environ, "Authorization")
+    auth = header(environ, "Authorization")
     query = parse_qs(str(environ.get("QUERY_STRING", "")))
     if auth:
         if not auth.startswith(SIGV4 + " "):
@@ -287,7 +282,7 @@ def check_signature(environ: dict[str, Any], protocol: str) -> Refusal | None:
 
 def protocol_of(environ: dict[str, Any], body: bytes) -> str:
     """The request's wire protocol, for the error shape: "json", "ec2", "s3" or "query"."""
-    if _header(environ, "X-Amz-Target"):
+    if header(environ, "X-Amz-Target"):
         return "json"
     found = credential(environ)
     service = found.service if isinstance(found, Credential) else ""
@@ -299,138 +294,3 @@ def protocol_of(environ: dict[str, Any], body: bytes) -> str:
     if "Action" in form:
         return "ec2" if form.get("Version") == ["2016-11-15"] else "query"
     return "s3" if not service else "query"
-
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    stream = environ.get("wsgi.input")
-    if stream is None:
-        return b""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > 0:
-        body = stream.read(length)
-    elif environ.get("wsgi.input_terminated"):  # chunked upload: read to the end
-        body = stream.read()
-    else:
-        body = b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
-    environ.pop("wsgi.input_terminated", None)
-    return bytes(body)
-
-
-StartResponse = Callable[..., Any]
-
-
-class GuardedApp:
-    """WSGI wrapper: the gates above, CORS for allowed origins only, no raw 500 page.
-
-    Any exception the inner application raises, and any HTML 5xx page it renders, is
-    answered as AWS's ``InternalError`` in the request's protocol. Attributes not defined
-    here (``moto_app``, ``health``, ``answered``) are the inner front layer's.
-    """
-
-    def __init__(self, app: Any, config: GuardConfig | None = None) -> None:
-        self.front = app
-        self.config = config or GuardConfig()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.front, name)
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
-        body = _read_body(environ)
-        protocol = protocol_of(environ, body)
-        refusal = check_host(environ, self.config) or check_origin(environ, self.config)
-        if refusal is None and environ.get("REQUEST_METHOD") == "OPTIONS":
-            return self._preflight(environ, start_response)
-        if refusal is None:
-            refusal = check_internal(environ)
-            internal = str(environ.get("PATH_INFO", "")).startswith(INTERNAL_PREFIXES)
-            if refusal is None and not internal:
-                refusal = check_signature(environ, protocol)
-        if refusal is not None:
-            return self._answer(
-                start_response,
-                render_error(protocol, refusal.code, refusal.message, refusal.status),
-            )
-        return self._inner(environ, start_response, protocol)
-
-    def _preflight(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
-        origin = _header(environ, "Origin")
-        if not origin:
-            start_response("403 Forbidden", [("Content-Length", "0")])
-            return [b""]
-        headers = self._cors(origin) + [
-            ("Access-Control-Allow-Methods", CORS_METHODS),
-            ("Access-Control-Max-Age", CORS_MAX_AGE),
-            ("Content-Length", "0"),
-        ]
-        asked = _header(environ, "Access-Control-Request-Headers")
-        if asked:
-            headers.append(("Access-Control-Allow-Headers", asked))
-        start_response("204 No Content", headers)
-        return [b""]
-
-    def _cors(self, origin: str) -> list[tuple[str, str]]:
-        if not origin or not self.config.origin_allowed(origin):
-            return [("Vary", "Origin")]
-        return [
-            ("Access-Control-Allow-Origin", origin),
-            ("Access-Control-Expose-Headers", "ETag, x-amz-request-id, x-amzn-RequestId"),
-            ("Vary", "Origin"),
-        ]
-
-    def _inner(self, environ: dict[str, Any], start_response: StartResponse, protocol: str) -> Any:
-        captured: list[Any] = []
-        written: list[bytes] = []
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured[:] = [status, list(headers)]
-            return written.append
-
-        try:
-            chunks = self.front(environ, capture)
-            try:
-                payload = b"".join(written) + b"".join(chunks)
-            finally:
-                close = getattr(chunks, "close", None)
-                if close is not None:
-                    close()
-        except Exception:  # the one place every unanticipated failure is turned into AWS's shape
-            LOG.exception(
-                "unhandled error answering %s %s",
-                environ.get("REQUEST_METHOD"),
-                environ.get("PATH_INFO"),
-            )
-            return self._answer(start_response, _internal_error(protocol), environ)
-        status, headers = captured or ["500 Internal Server Error", []]
-        content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
-        if status.startswith("5") and "html" in content_type.lower():
-            return self._answer(start_response, _internal_error(protocol), environ)
-        headers = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
-        start_response(status, headers + self._cors(_header(environ, "Origin")))
-        return [payload]
-
-    def _answer(
-        self,
-        start_response: StartResponse,
-        answer: tuple[int, list[tuple[str, str]], bytes],
-        environ: dict[str, Any] | None = None,
-    ) -> Any:
-        status, headers, payload = answer
-        cors = self._cors(_header(environ, "Origin")) if environ is not None else []
-        reason = HTTPStatus(status).phrase
-        start_response(
-            f"{status} {reason}", headers + cors + [("Content-Length", str(len(payload)))]
-        )
-        return [payload]
-
-
-def _internal_error(protocol: str) -> tuple[int, list[tuple[str, str]], bytes]:
-    # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html (InternalError);
-    # the query and JSON protocols call it InternalFailure.
-    code = "InternalError" if protocol in {"ec2", "s3"} else "InternalFailure"
-    message = "We encountered an internal error. Please try again."
-    return render_error(protocol, code, message + " (see emulator.log)", 500)

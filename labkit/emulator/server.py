@@ -40,7 +40,8 @@ def build_app(seed: int | None, port: int | None = None) -> Any:
 
     import labkit.emulator.plugins  # noqa: F401  (registers the data-plane handlers)
     from labkit.emulator.front import FrontApp
-    from labkit.emulator.guard import GuardedApp, config_from_env
+    from labkit.emulator.gated import GuardedApp
+    from labkit.emulator.guard import config_from_env
 
     if seed is not None:
         seed_ids(seed)
