@@ -236,8 +236,27 @@ def resolve(ctx: Context, host: str) -> str | None:
 _OPERATORS = {"&&", "||", ";"}
 
 
+def substitutes(line: str) -> bool:
+    """True if bash would run a command substitution in ``line``: `...` or $(...) outside
+    single quotes and not escaped."""
+    quoted, escaped = False, False
+    for i, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\" and not quoted:
+            escaped = True
+        elif char == "'":
+            quoted = not quoted
+        elif not quoted and (char == "`" or line.startswith("$(", i)):
+            return True
+    return False
+
+
 def run_line(ctx: Context, line: str, last: int = 0) -> int:
     """Run one line of shell (``a && b || c; d``, ``> file`` redirects); return its exit code."""
+    if substitutes(line):
+        ctx.error("bash: command substitution (`...` and $(...)) is not simulated in this shell")
+        return 2
     try:
         lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
         lexer.whitespace_split = True

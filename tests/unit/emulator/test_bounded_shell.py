@@ -168,3 +168,22 @@ def test_records_after_a_long_ping_are_still_delivered(aws: Any) -> None:
         for e in page["events"]
     )
     assert newest / 1000 <= time.time() + MAX_LEAD_S + 1
+
+
+@pytest.mark.parametrize(
+    ("line", "refused"),
+    [
+        ("echo `hostname`", True),
+        ('echo "`hostname`"', True),
+        ("echo $(hostname)", True),
+        ("echo '`hostname`'", False),
+        ("echo \\`hostname\\`", False),
+    ],
+)
+def test_command_substitution_is_refused_not_printed(line: str, refused: bool) -> None:
+    ctx, _, _ = shell()
+    code = run_script(ctx, [line])
+    err = "".join(ctx.err)
+    assert (code == 2 and "command substitution" in err) is refused, (code, err)
+    if not refused:
+        assert "`hostname`" in "".join(ctx.out)
