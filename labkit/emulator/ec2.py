@@ -34,6 +34,8 @@ from moto.ec2.models.vpc_peering_connections import (
 from moto.ec2.responses.vpc_peering_connections import VPCPeeringConnections
 from moto.ec2.utils import generic_filter
 
+from labkit.emulator import eip
+
 OVERLAP_MESSAGE = "Overlapping CIDRs"  # our choice: AWS documents the status, not its message
 _PATCHED = "_labkit_patched"
 
@@ -93,7 +95,8 @@ def _describe_peerings_filtered(self: Any) -> Any:
 
 
 def install() -> None:
-    """Patch moto's models (idempotent)."""
+    """Patch moto's models (idempotent); Elastic IPs come from a public range (emulator.eip)."""
+    eip.install()
     if getattr(Route, _PATCHED, False):
         return
     original = VPCPeeringConnectionBackend.create_vpc_peering_connection
