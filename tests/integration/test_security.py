@@ -258,3 +258,50 @@ def test_allowed_origins_come_from_the_environment() -> None:
     assert not GuardConfig(port=8000).origin_allowed(ATTACKER)
     with pytest.raises(ConfigError, match="not a local origin"):
         config_from_env(8000, {"LABKIT_ALLOWED_ORIGINS": "https://attacker.example"})
+
+
+def _signed(url: str, service: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest("POST", url + "/", data=body, headers=headers)
+    SigV4Auth(Credentials("testing", "testing"), service, "us-east-1").add_auth(request)
+    return {k: str(v) for k, v in request.headers.items()}
+
+
+@pytest.mark.parametrize(
+    ("service", "headers", "body", "shape"),
+    [
+        (
+            "logs",
+            {
+                "X-Amz-Target": "Logs_20140328.DescribeLogGroups",
+                "Content-Type": "application/x-amz-json-1.1",
+            },
+            b"{not json",
+            b'"__type"',
+        ),
+        (
+            "ec2",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            b"Action=NoSuchAction&Version=2016-11-15",
+            b"<Response><Errors><Error><Code>",
+        ),
+        (
+            "ssm",
+            {"X-Amz-Target": "AmazonSSM.SendCommand", "Content-Type": "application/x-amz-json-1.1"},
+            b'{"DocumentName": "AWS-RunShellScript", "Parameters": {"commands": 5}}',
+            b'"__type"',
+        ),
+    ],
+)
+def test_a_malformed_request_gets_an_aws_error_never_a_web_page(
+    emulator: control.EmulatorInfo, service: str, headers: dict[str, str], body: bytes, shape: bytes
+) -> None:
+    status, answer, payload = _send(
+        emulator.url, "POST", "/", _signed(emulator.url, service, body, headers), body
+    )
+    assert status >= 400
+    assert b"<html" not in payload.lower() and b"<!doctype" not in payload.lower()
+    assert shape in payload, payload[:300]
