@@ -32,7 +32,7 @@ from labkit.errors import LabkitError
 from labkit.tables import Table
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
 ROUNDS = 3  # delete-then-list rounds before a teardown gives up and names what is left
 
@@ -50,11 +50,11 @@ def _name(raw: dict[str, Any]) -> str:
     return next((t["Value"] for t in raw.get("Tags", []) if t["Key"] == "Name"), "")
 
 
-def _tagged(lab: Lab, tags: list[dict[str, str]]) -> bool:
+def _tagged(lab: AwsContext, tags: list[dict[str, str]]) -> bool:
     return {"Key": lab.TAG_KEY, "Value": lab.prefix} in tags
 
 
-def _ec2(lab: Lab) -> list[Doomed]:
+def _ec2(lab: AwsContext) -> list[Doomed]:
     ec2 = lab.ec2
     found: list[Doomed] = []
     pages = ec2.get_paginator("describe_instances").paginate(Filters=lab.filters())
@@ -89,7 +89,7 @@ def _ec2(lab: Lab) -> list[Doomed]:
     return found
 
 
-def _logs(lab: Lab) -> list[Doomed]:
+def _logs(lab: AwsContext) -> list[Doomed]:
     found = []
     groups = lab.logs.get_paginator("describe_log_groups").paginate()
     for group in (g for page in groups for g in page["logGroups"]):
@@ -99,7 +99,7 @@ def _logs(lab: Lab) -> list[Doomed]:
     return found
 
 
-def _iam(lab: Lab) -> list[Doomed]:
+def _iam(lab: AwsContext) -> list[Doomed]:
     iam = lab.iam
     found = []
     # List calls do not return IAM tags on AWS (moto returns some): ask per resource.
@@ -125,7 +125,7 @@ def _iam(lab: Lab) -> list[Doomed]:
     return found
 
 
-def plan(lab: Lab) -> list[Doomed]:
+def plan(lab: AwsContext) -> list[Doomed]:
     """Everything the lab's tag finds, in deletion order."""
     with lab.call("listing the lab's resources"):
         return _ec2(lab) + _logs(lab) + _iam(lab)
@@ -136,7 +136,7 @@ def summary(doomed: list[Doomed]) -> Table:
     return Table.of(("kind", "id", "name"), [(d.kind, d.resource_id, d.name) for d in doomed])
 
 
-def remove(lab: Lab) -> Table:
+def remove(lab: AwsContext) -> Table:
     """Delete everything :func:`plan` finds, until a new listing finds nothing.
 
     Returns the table of what was found at the start. Raises LabkitError naming what is
@@ -157,7 +157,7 @@ def remove(lab: Lab) -> Table:
     return summary(first)
 
 
-def _delete_all(lab: Lab, doomed: list[Doomed]) -> None:
+def _delete_all(lab: AwsContext, doomed: list[Doomed]) -> None:
     instances = [d.resource_id for d in doomed if d.kind == "instance"]
     if instances:
         with lab.call("terminating the lab's instances"):
@@ -186,7 +186,7 @@ def _unless_gone() -> Iterator[None]:
             raise
 
 
-def _wait_terminated(lab: Lab, ids: list[str], timeout_s: float = 600) -> None:
+def _wait_terminated(lab: AwsContext, ids: list[str], timeout_s: float = 600) -> None:
     started = time.monotonic()
     while True:
         raw = lab.ec2.describe_instances(InstanceIds=ids)["Reservations"]
@@ -197,7 +197,7 @@ def _wait_terminated(lab: Lab, ids: list[str], timeout_s: float = 600) -> None:
         time.sleep(5 if lab.endpoint_url is None else 0.1)
 
 
-def _interface(lab: Lab, eni: str) -> None:
+def _interface(lab: AwsContext, eni: str) -> None:
     """An interface left by a terminated instance: detach it if it can be, then delete it.
 
     On AWS the primary interface goes with its instance (DeleteOnTermination); moto keeps
@@ -212,7 +212,7 @@ def _interface(lab: Lab, eni: str) -> None:
         ec2.delete_network_interface(NetworkInterfaceId=eni)
 
 
-def _peering(lab: Lab, pcx: str) -> None:
+def _peering(lab: AwsContext, pcx: str) -> None:
     for table in lab.ec2.describe_route_tables()["RouteTables"]:
         for route in table["Routes"]:
             if route.get("VpcPeeringConnectionId") == pcx and route.get("DestinationCidrBlock"):
@@ -225,7 +225,7 @@ def _peering(lab: Lab, pcx: str) -> None:
         lab.ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx)
 
 
-def _igw(lab: Lab, igw: str) -> None:
+def _igw(lab: AwsContext, igw: str) -> None:
     with _unless_gone():
         raw = lab.ec2.describe_internet_gateways(InternetGatewayIds=[igw])["InternetGateways"]
         for attachment in raw[0].get("Attachments", []) if raw else []:
@@ -233,7 +233,7 @@ def _igw(lab: Lab, igw: str) -> None:
         lab.ec2.delete_internet_gateway(InternetGatewayId=igw)
 
 
-def _instance_profile(lab: Lab, name: str) -> None:
+def _instance_profile(lab: AwsContext, name: str) -> None:
     iam = lab.iam
     with _unless_gone():
         profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
@@ -245,7 +245,7 @@ def _instance_profile(lab: Lab, name: str) -> None:
         iam.delete_instance_profile(InstanceProfileName=name)
 
 
-def _role(lab: Lab, name: str) -> None:
+def _role(lab: AwsContext, name: str) -> None:
     iam = lab.iam
     with _unless_gone():
         for profile in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]:
@@ -262,7 +262,7 @@ def _role(lab: Lab, name: str) -> None:
         iam.delete_role(RoleName=name)
 
 
-def _policy(lab: Lab, arn: str) -> None:
+def _policy(lab: AwsContext, arn: str) -> None:
     """A customer managed policy: detached from every user, group and role, old versions
     deleted, then the policy (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicy.html)."""
     iam = lab.iam
@@ -284,15 +284,15 @@ def _policy(lab: Lab, arn: str) -> None:
         iam.delete_policy(PolicyArn=arn)
 
 
-def _simple(call: Callable[[Lab, str], Any]) -> Callable[[Lab, str], None]:
-    def delete(lab: Lab, resource_id: str) -> None:
+def _simple(call: Callable[[AwsContext, str], Any]) -> Callable[[AwsContext, str], None]:
+    def delete(lab: AwsContext, resource_id: str) -> None:
         with _unless_gone():
             call(lab, resource_id)
 
     return delete
 
 
-_DELETE: dict[str, Callable[[Lab, str], None]] = {
+_DELETE: dict[str, Callable[[AwsContext, str], None]] = {
     "network interface": _interface,
     "flow log": _simple(lambda lab, i: lab.client("ec2").delete_flow_logs(FlowLogIds=[i])),
     "peering connection": _peering,

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from labkit.errors import ConfigError, CredentialsError, EmulatorError, LabkitError
+from labkit.netsim import discover, reach
 
 
 def register(subparsers: Any) -> None:
@@ -59,7 +60,7 @@ def check_endpoint_url(url: str | None) -> None:
 
 
 def _client(args: argparse.Namespace) -> Any:
-    from labkit.lab import session_for
+    from labkit.aws.context import session_for  # deferred: boto3 is slow to import
 
     check_endpoint_url(args.endpoint_url)
     session = session_for(args.endpoint_url, args.region)
@@ -106,8 +107,6 @@ def format_text(verdict: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``labkit reach``; return 0 whenever it answers (errors raise LabkitError)."""
-    from labkit.netsim import discover, reach
-
     verdict = reach(discover(_answers(args)), args.src, args.dst, args.protocol, args.port)
     if args.format == "json":
         print(json.dumps(verdict.to_dict(), indent=2))

@@ -26,8 +26,16 @@ try:
 except ImportError:  # Windows: starts are not serialised there
     fcntl = None  # type: ignore[assignment]
 
-from labkit.emulator.client import CLIENT_HEADERS, HEALTH_PATH
 from labkit.errors import EmulatorError
+
+HEALTH_PATH = "/labkit/health"  # GET: is this our emulator, and which process is it
+INTERNAL_PREFIXES = ("/labkit/", "/moto-api")  # labkit's and moto's own endpoints
+# Every request to an internal endpoint must carry this header. A web page cannot add a
+# custom header to a cross-origin request without a CORS preflight, and the emulator
+# refuses the preflight of any origin it does not allow, so a page the learner happens to
+# open cannot reach these endpoints (https://fetch.spec.whatwg.org/#cors-safelisted-request-header).
+CLIENT_HEADER = "X-Labkit-Client"
+CLIENT_HEADERS = {CLIENT_HEADER: "1"}
 
 START_TIMEOUT_S = 60.0
 SERVER_MODULE = "labkit.emulator.server"

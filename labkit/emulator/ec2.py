@@ -1,4 +1,4 @@
-"""AWS rules moto's EC2 misses, added to moto's models when this module is imported.
+"""AWS rules moto's EC2 misses, patched into moto's models by :func:`install` (see handlers).
 
 1. Peering between VPCs with overlapping IPv4 CIDRs: AWS accepts the CreateVpcPeeringConnection
    call but the connection "immediately goes to failed" (it can then be neither accepted nor
@@ -33,8 +33,6 @@ from moto.ec2.models.vpc_peering_connections import (
 )
 from moto.ec2.responses.vpc_peering_connections import VPCPeeringConnections
 from moto.ec2.utils import generic_filter
-
-from labkit.emulator import eip
 
 OVERLAP_MESSAGE = "Overlapping CIDRs"  # our choice: AWS documents the status, not its message
 _PATCHED = "_labkit_patched"
@@ -95,8 +93,7 @@ def _describe_peerings_filtered(self: Any) -> Any:
 
 
 def install() -> None:
-    """Patch moto's models (idempotent); Elastic IPs come from a public range (emulator.eip)."""
-    eip.install()
+    """Patch moto's models (idempotent)."""
     if getattr(Route, _PATCHED, False):
         return
     original = VPCPeeringConnectionBackend.create_vpc_peering_connection
@@ -115,6 +112,3 @@ def install() -> None:
         _describe_peerings_filtered
     )
     setattr(Route, _PATCHED, True)
-
-
-install()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from labkit.emulator.client import INTERNAL_PREFIXES
+from labkit.emulator.control import INTERNAL_PREFIXES
 from labkit.emulator.front import render_error
 from labkit.emulator.guard import (
     CORS_MAX_AGE,

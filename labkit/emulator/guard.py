@@ -33,7 +33,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from labkit.emulator.client import CLIENT_HEADER, INTERNAL_PREFIXES
+from labkit.emulator.control import CLIENT_HEADER, INTERNAL_PREFIXES
 from labkit.errors import ConfigError
 
 DUMMY_ACCESS_KEY = "testing"  # the key labkit's own clients use on the emulator

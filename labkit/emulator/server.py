@@ -19,6 +19,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from labkit.emulator import handlers
+from labkit.emulator.front import FrontApp, backend
+from labkit.emulator.gated import GuardedApp
+from labkit.emulator.guard import config_from_env
+from labkit.emulator.iam import ensure_managed_policies
 from labkit.errors import LabkitError
 
 LOOPBACK = "127.0.0.1"
@@ -38,11 +43,7 @@ def build_app(seed: int | None, port: int | None = None) -> Any:
     """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    import labkit.emulator.plugins  # noqa: F401  (registers the data-plane handlers)
-    from labkit.emulator.front import FrontApp
-    from labkit.emulator.gated import GuardedApp
-    from labkit.emulator.guard import config_from_env
-
+    handlers.register_all()
     if seed is not None:
         seed_ids(seed)
     front = FrontApp(DomainDispatcherApplication(create_backend_app))
@@ -63,9 +64,6 @@ def _warm_up(app: Any, services: tuple[str, ...] = ("ec2",)) -> None:
     app with the service's routes (about 0.5 s for EC2).
     """
     from moto.iam.models import get_account_id_from
-
-    from labkit.emulator.front import backend
-    from labkit.emulator.iam import ensure_managed_policies
 
     get_account_id_from("")  # builds every partition's IAM backend, as a first request would
     dispatcher = app.moto_app
@@ -121,8 +119,6 @@ def serve(port: int, seed: int | None, state_file: Path, parent: int | None = No
     quiet()
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
-
-    from labkit.emulator.guard import config_from_env
 
     config = config_from_env(None)  # a bad LABKIT_ALLOWED_ORIGINS fails before binding
     app = build_app(seed)

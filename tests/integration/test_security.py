@@ -19,7 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from labkit.emulator import control
-from labkit.emulator.client import CLIENT_HEADER, HEALTH_PATH
+from labkit.emulator.control import CLIENT_HEADER, HEALTH_PATH
 from labkit.emulator.guard import GuardConfig, config_from_env
 from labkit.errors import ConfigError
 

@@ -19,7 +19,7 @@ def emulator_url(inproc_emulator_url: str) -> str:
 @pytest.fixture()
 def aws(emulator_url: str) -> Iterator[Any]:
     """A factory of boto3 clients on a freshly reset emulator, with dummy credentials."""
-    from labkit.emulator.client import CLIENT_HEADERS
+    from labkit.emulator.control import CLIENT_HEADERS
     from labkit.emulator.shell import ssm
 
     request = urllib.request.Request(
