@@ -41,7 +41,11 @@ EXECUTION_TIMEOUT = 3600  # AWS-RunShellScript's default executionTimeout, in se
 EXECUTION_TIMEOUT_RANGE = (1, 172_800)
 CLOCK = SimClock()
 _STATES: dict[tuple[str, str, str], ShellState] = {}
-_COMMANDS: dict[str, CommandRun] = {}
+_COMMANDS: dict[str, CommandRun] = {}  # in the order they were sent
+# Commands kept for GetCommandInvocation and ListCommandInvocations. AWS keeps 30 days of
+# history; the emulator keeps the most recent ones, so its memory stays bounded (each
+# invocation holds at most 2 x 24,000 characters of output).
+KEPT_COMMANDS = 1000
 _lock = threading.RLock()
 
 
@@ -216,6 +220,8 @@ def send_command(req: AwsRequest) -> dict[str, Any]:
         )
     with _lock:
         _COMMANDS[run.command_id] = run
+        while len(_COMMANDS) > KEPT_COMMANDS:
+            del _COMMANDS[next(iter(_COMMANDS))]
     return {"Command": _command_shape(run, ids)}
 
 

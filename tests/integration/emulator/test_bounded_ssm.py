@@ -69,3 +69,23 @@ def test_records_after_a_long_ping_are_still_delivered(aws: Any) -> None:
         for e in page["events"]
     )
     assert newest / 1000 <= time.time() + MAX_LEAD_S + 1
+
+
+def test_the_command_history_is_bounded(aws: Any, monkeypatch: Any) -> None:
+    from labkit.emulator.shell import ssm as ssm_handlers
+
+    monkeypatch.setattr(ssm_handlers, "KEPT_COMMANDS", 3)
+    ids = build_lab1(aws)
+    ssm = aws("ssm")
+    sent = [
+        ssm.send_command(
+            InstanceIds=[ids["i1"]],
+            DocumentName="AWS-RunShellScript",
+            Parameters={"commands": [f"echo {n}"]},
+        )["Command"]["CommandId"]
+        for n in range(5)
+    ]
+    listed = {c["CommandId"] for c in ssm.list_command_invocations()["CommandInvocations"]}
+    assert listed == set(sent[-3:])
+    answer = ssm.get_command_invocation(CommandId=sent[-1], InstanceId=ids["i1"])
+    assert answer["StandardOutputContent"] == "4\n"
