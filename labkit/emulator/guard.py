@@ -192,9 +192,16 @@ def check_origin(environ: dict[str, Any], config: GuardConfig) -> Refusal | None
 
 
 def check_internal(environ: dict[str, Any]) -> Refusal | None:
-    """labkit's and moto's own endpoints answer only labkit's client code."""
+    """labkit's and moto's own endpoints answer only labkit's client code.
+
+    It proves itself with ``X-Labkit-Client`` or an ``Authorization`` header: neither is a
+    CORS-safelisted header, so a browser sends neither cross-origin without the preflight
+    the guard refuses. (botocore's container-credentials provider, which the CLI on a
+    simulated instance may use, sends its token as ``Authorization``.)
+    """
     path = str(environ.get("PATH_INFO", ""))
-    if path.startswith(INTERNAL_PREFIXES) and not header(environ, CLIENT_HEADER):
+    proof = header(environ, CLIENT_HEADER) or header(environ, "Authorization")
+    if path.startswith(INTERNAL_PREFIXES) and not proof:
         return Refusal("AccessDenied", f"{path} answers labkit's own client only")
     return None
 

@@ -225,6 +225,13 @@ def test_internal_endpoints_need_labkits_header(emulator: control.EmulatorInfo) 
     assert _send(emulator.url, "POST", "/moto-api/reset", {})[0] == 403
     status, _, body = _send(emulator.url, "GET", HEALTH_PATH, {CLIENT_HEADER: "1"})
     assert status == 200 and b'"pid"' in body
+    # a browser page cannot add either header without a preflight, which is refused
+    preflight = {
+        "Origin": ATTACKER,
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": CLIENT_HEADER.lower(),
+    }
+    assert _send(emulator.url, "OPTIONS", HEALTH_PATH, preflight)[0] == 403
 
 
 def test_a_region_that_does_not_exist_gets_aws_error_shape(emulator: control.EmulatorInfo) -> None:
