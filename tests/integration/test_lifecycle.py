@@ -48,6 +48,9 @@ def test_a_paused_emulator_keeps_its_state_and_is_not_doubled(home: Path) -> Non
         seen = control.status(home)
         assert seen is not None and seen.pid == info.pid and not seen.answering
         assert (home / "emulator.json").exists(), "the state of a live emulator is kept"
+        shown = cli(home, "emulator", "status")
+        assert shown.returncode == 4 and "does not answer" in shown.stdout, shown
+        assert (home / "emulator.json").exists()
         with pytest.raises(EmulatorError, match="does not answer"):
             control.start(home=home)
         assert json.loads((home / "emulator.json").read_text())["pid"] == info.pid
