@@ -20,9 +20,18 @@ from labkit.errors import CheckFailed, LabkitError
 if TYPE_CHECKING:
     from labkit.lab import Lab, connect
     from labkit.labs.lab1.plan import Lab1
+    from labkit.labs.params import check_parameters
     from labkit.notebook.display import show_json
 
-__all__ = ["CheckFailed", "Lab", "Lab1", "LabkitError", "connect", "show_json"]
+__all__ = [
+    "CheckFailed",
+    "Lab",
+    "Lab1",
+    "LabkitError",
+    "check_parameters",
+    "connect",
+    "show_json",
+]
 __version__ = "0.1.0"
 
 # Names and submodules reached as attributes, imported on first use, so that the CLI and
@@ -32,6 +41,7 @@ _NAMES = {
     "Lab": "labkit.lab",
     "Lab1": "labkit.labs.lab1.plan",
     "show_json": "labkit.notebook.display",
+    "check_parameters": "labkit.labs.params",
 }
 # The facade's modules: ``labkit.checks`` is Lab 1's checks, ``labkit.report`` the notebook
 # runner behind ``labkit run``; the rest are labkit's own packages.

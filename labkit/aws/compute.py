@@ -111,7 +111,9 @@ def ensure_ssm_profile(lab: AwsContext) -> str:
         try:
             profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
         except iam.exceptions.NoSuchEntityException:
-            profile = iam.create_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+            profile = iam.create_instance_profile(InstanceProfileName=name, Tags=lab.tags(name))[
+                "InstanceProfile"
+            ]
         if not any(r["RoleName"] == name for r in profile.get("Roles", [])):
             iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
     return name

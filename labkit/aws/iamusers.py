@@ -145,23 +145,6 @@ def lab_users(lab: Lab) -> list[str]:
     return found
 
 
-def lab_profiles(lab: Lab) -> list[str]:
-    """The instance profiles carrying this lab's tag."""
-    iam = lab.iam
-    found = []
-    with lab.call("listing the lab's instance profiles"):
-        for page in iam.get_paginator("list_instance_profiles").paginate():
-            for profile in page["InstanceProfiles"]:
-                name = profile["InstanceProfileName"]
-                # GetInstanceProfile carries the tags (and moto has no ListInstanceProfileTags)
-                tags = profile.get("Tags") or iam.get_instance_profile(InstanceProfileName=name)[
-                    "InstanceProfile"
-                ].get("Tags", [])
-                if {"Key": lab.TAG_KEY, "Value": lab.prefix} in tags:
-                    found.append(name)
-    return found
-
-
 def remove_user(lab: Lab, name: str) -> None:
     """Delete a user with its access keys, inline and attached policies and groups."""
     iam = lab.iam
@@ -173,15 +156,3 @@ def remove_user(lab: Lab, name: str) -> None:
     for group in iam.list_groups_for_user(UserName=name)["Groups"]:
         iam.remove_user_from_group(GroupName=group["GroupName"], UserName=name)
     iam.delete_user(UserName=name)
-
-
-def remove_profile(lab: Lab, name: str) -> None:
-    """Delete an instance profile (after taking its roles out); gone already is fine."""
-    iam = lab.iam
-    try:
-        profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
-    except iam.exceptions.NoSuchEntityException:
-        return
-    for role in profile.get("Roles", []):
-        iam.remove_role_from_instance_profile(InstanceProfileName=name, RoleName=role["RoleName"])
-    iam.delete_instance_profile(InstanceProfileName=name)

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from labkit.aws.context import AwsContext
 
 DOCUMENT = "AWS-RunShellScript"
+# The SSM agent ends a stream it cut at 24,000 characters with these lines.
+OUT_TRUNCATED = "\n---Output truncated---"
+ERR_TRUNCATED = "\n---Error truncated----"
 TERMINAL = {"Success", "Failed", "Cancelled", "TimedOut", "Cancelling", "Undeliverable"}
 
 
@@ -36,10 +39,20 @@ class ShellResult:
         """True if the command exited 0."""
         return self.exit_code == 0
 
+    @property
+    def truncated(self) -> bool:
+        """True if SSM cut stdout or stderr at its 24,000-character limit."""
+        return self.stdout.endswith(OUT_TRUNCATED) or self.stderr.endswith(ERR_TRUNCATED)
+
     def __repr__(self) -> str:
         prompt = f"[ec2-user@{self.instance} ~]$ {self.command}"
-        body = (self.stdout + self.stderr).rstrip("\n")
-        tail = "" if self.ok else f"\n(exit code {self.exit_code})"
+        # stdout then stderr, each on its own lines: a cut stdout ends mid-line.
+        parts = [p.rstrip("\n") for p in (self.stdout, self.stderr) if p.strip()]
+        body = "\n".join(parts)
+        if self.status == "TimedOut":
+            tail = "\n(timed out: SSM stopped the command at its executionTimeout)"
+        else:
+            tail = "" if self.ok and not self.truncated else f"\n(exit code {self.exit_code})"
         return f"{prompt}\n{body}{tail}" if body else f"{prompt}{tail}"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:

@@ -1,23 +1,42 @@
-"""Remove everything a lab created, found by its tag, in an order AWS accepts.
+"""Remove everything a lab created, found by its tag only, in an order AWS accepts.
 
-Instances go first (their network interfaces hold the subnets and security groups), then
-flow logs, peering connections and the routes through them, internet gateways, subnets,
-security groups, VPCs, the log group, the lab's S3 buckets (policy, objects, then the
-bucket), IAM users (keys and policies first), instance profiles, roles and policies.
-Each step lists before it deletes, so ``plan`` (a dry run) and ``remove`` agree.
+Design:
+- **By tag only.** Every resource is found by the lab tag (``labkit-lab=<prefix>``), never
+  by a name prefix: lab ``lab`` must not find lab ``lab-b``'s policy. The network
+  interfaces are the one exception, found inside the lab's (tagged) VPCs, because AWS
+  does not copy an instance's tags to the interfaces it creates at launch.
+- **In dependency order.** Instances go first (their interfaces hold the subnets and
+  security groups), then what is left of their interfaces, flow logs, peering connections
+  with the routes through them, internet gateways, subnets, security groups, VPCs, the
+  log group, the S3 buckets (policy, objects, bucket), then IAM: users (keys and
+  policies first), instance profiles (emptied of their roles), roles (detached from
+  their policies), and policies (detached from everything, old versions deleted).
+- **Resumable.** Nothing is remembered between calls: a teardown interrupted after any
+  call finds what remains and goes on. Each delete treats "already gone" as done, and
+  each step (an instance profile, a role) undoes its own links first, so a step cut in
+  the middle is finished by the next run.
+- **Verified.** After deleting, the lab is listed again; what remains is deleted again,
+  and a teardown that cannot empty the lab says what is left.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from labkit.aws import iamusers, s3
+from labkit.errors import LabkitError
 from labkit.tables import Table
 
 if TYPE_CHECKING:
     from labkit.aws.context import AwsContext
+
+ROUNDS = 3  # delete-then-list rounds before a teardown gives up and names what is left
 
 
 @dataclass(frozen=True)
@@ -33,52 +52,89 @@ def _name(raw: dict[str, Any]) -> str:
     return next((t["Value"] for t in raw.get("Tags", []) if t["Key"] == "Name"), "")
 
 
-def plan(lab: AwsContext) -> list[Doomed]:
-    """Everything the lab's tag finds, in deletion order."""
+def _tagged(lab: AwsContext, tags: list[dict[str, str]]) -> bool:
+    return {"Key": lab.TAG_KEY, "Value": lab.prefix} in tags
+
+
+def _ec2(lab: AwsContext) -> list[Doomed]:
     ec2 = lab.ec2
     found: list[Doomed] = []
-    with lab.call("listing the lab's resources"):
-        pages = ec2.get_paginator("describe_instances").paginate(Filters=lab.filters())
-        for r in (r for page in pages for r in page["Reservations"]):
-            for i in r["Instances"]:
-                if i["State"]["Name"] not in ("terminated", "shutting-down"):
-                    found.append(Doomed("instance", i["InstanceId"], _name(i)))
-        for f in ec2.describe_flow_logs(Filters=lab.filters())["FlowLogs"]:
-            found.append(Doomed("flow log", f["FlowLogId"], _name(f)))
-        gone = {"deleted", "rejected", "failed"}
-        pages = ec2.get_paginator("describe_vpc_peering_connections").paginate(
-            Filters=lab.filters()
+    pages = ec2.get_paginator("describe_instances").paginate(Filters=lab.filters())
+    for r in (r for page in pages for r in page["Reservations"]):
+        for i in r["Instances"]:
+            if i["State"]["Name"] not in ("terminated", "shutting-down"):
+                found.append(Doomed("instance", i["InstanceId"], _name(i)))
+    vpcs = ec2.describe_vpcs(Filters=lab.filters())["Vpcs"]
+    if vpcs:
+        vpc_ids = [v["VpcId"] for v in vpcs]
+        pages = ec2.get_paginator("describe_network_interfaces").paginate(
+            Filters=[{"Name": "vpc-id", "Values": vpc_ids}]
         )
-        for p in (p for page in pages for p in page["VpcPeeringConnections"]):
-            if p["Status"]["Code"] not in gone:
-                found.append(Doomed("peering connection", p["VpcPeeringConnectionId"], _name(p)))
-        for g in ec2.describe_internet_gateways(Filters=lab.filters())["InternetGateways"]:
-            found.append(Doomed("internet gateway", g["InternetGatewayId"], _name(g)))
-        for s in ec2.describe_subnets(Filters=lab.filters())["Subnets"]:
-            found.append(Doomed("subnet", s["SubnetId"], _name(s)))
-        for g in ec2.describe_security_groups(Filters=lab.filters())["SecurityGroups"]:
-            found.append(Doomed("security group", g["GroupId"], g["GroupName"]))
-        for v in ec2.describe_vpcs(Filters=lab.filters())["Vpcs"]:
-            found.append(Doomed("VPC", v["VpcId"], _name(v)))
-        groups = lab.logs.get_paginator("describe_log_groups").paginate()
-        for group in (g for page in groups for g in page["logGroups"]):
-            tags = lab.logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*"))
-            if tags.get("tags", {}).get(lab.TAG_KEY) == lab.prefix:
-                found.append(Doomed("log group", group["logGroupName"], group["logGroupName"]))
-        found += [Doomed("S3 bucket", b, b) for b in s3.lab_buckets(lab)]
-        found += [Doomed("IAM user", u, u) for u in iamusers.lab_users(lab)]
-        found += [Doomed("instance profile", p, p) for p in iamusers.lab_profiles(lab)]
-        roles = lab.iam.get_paginator("list_roles").paginate()
-        for role in (r for page in roles for r in page["Roles"]):
-            if role["RoleName"].startswith(f"{lab.prefix}-"):
-                tags = lab.iam.list_role_tags(RoleName=role["RoleName"])["Tags"]
-                if {"Key": lab.TAG_KEY, "Value": lab.prefix} in tags:
-                    found.append(Doomed("IAM role", role["RoleName"], role["RoleName"]))
-        policies = lab.iam.get_paginator("list_policies").paginate(Scope="Local")
-        for policy in (p for page in policies for p in page["Policies"]):
-            if policy["PolicyName"].startswith(f"{lab.prefix}-"):
-                found.append(Doomed("IAM policy", policy["Arn"], policy["PolicyName"]))
+        for eni in (e for page in pages for e in page["NetworkInterfaces"]):
+            if not eni.get("RequesterManaged"):
+                found.append(Doomed("network interface", eni["NetworkInterfaceId"], _name(eni)))
+    for f in ec2.describe_flow_logs(Filters=lab.filters())["FlowLogs"]:
+        found.append(Doomed("flow log", f["FlowLogId"], _name(f)))
+    gone = {"deleted", "rejected", "failed"}
+    pages = ec2.get_paginator("describe_vpc_peering_connections").paginate(Filters=lab.filters())
+    for p in (p for page in pages for p in page["VpcPeeringConnections"]):
+        if p["Status"]["Code"] not in gone:
+            found.append(Doomed("peering connection", p["VpcPeeringConnectionId"], _name(p)))
+    for g in ec2.describe_internet_gateways(Filters=lab.filters())["InternetGateways"]:
+        found.append(Doomed("internet gateway", g["InternetGatewayId"], _name(g)))
+    for s in ec2.describe_subnets(Filters=lab.filters())["Subnets"]:
+        found.append(Doomed("subnet", s["SubnetId"], _name(s)))
+    for g in ec2.describe_security_groups(Filters=lab.filters())["SecurityGroups"]:
+        found.append(Doomed("security group", g["GroupId"], g["GroupName"]))
+    for v in vpcs:
+        found.append(Doomed("VPC", v["VpcId"], _name(v)))
     return found
+
+
+def _logs(lab: AwsContext) -> list[Doomed]:
+    found = []
+    groups = lab.logs.get_paginator("describe_log_groups").paginate()
+    for group in (g for page in groups for g in page["logGroups"]):
+        tags = lab.logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*"))
+        if tags.get("tags", {}).get(lab.TAG_KEY) == lab.prefix:
+            found.append(Doomed("log group", group["logGroupName"], group["logGroupName"]))
+    return found
+
+
+def _s3(lab: AwsContext) -> list[Doomed]:
+    return [Doomed("S3 bucket", b, b) for b in s3.lab_buckets(lab)]
+
+
+def _iam(lab: AwsContext) -> list[Doomed]:
+    iam = lab.iam
+    found = [Doomed("IAM user", u, u) for u in iamusers.lab_users(lab)]
+    # List calls do not return IAM tags on AWS (moto returns some): ask per resource.
+    profiles = iam.get_paginator("list_instance_profiles").paginate()
+    for profile in (p for page in profiles for p in page["InstanceProfiles"]):
+        name = profile["InstanceProfileName"]
+        tags = profile.get("Tags")
+        if tags is None:
+            tags = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"].get(
+                "Tags", []
+            )
+        if _tagged(lab, tags):
+            found.append(Doomed("instance profile", name, name))
+    roles = iam.get_paginator("list_roles").paginate()
+    for role in (r for page in roles for r in page["Roles"]):
+        name = role["RoleName"]
+        if _tagged(lab, iam.list_role_tags(RoleName=name)["Tags"]):
+            found.append(Doomed("IAM role", name, name))
+    policies = iam.get_paginator("list_policies").paginate(Scope="Local")
+    for policy in (p for page in policies for p in page["Policies"]):
+        if _tagged(lab, iam.list_policy_tags(PolicyArn=policy["Arn"])["Tags"]):
+            found.append(Doomed("IAM policy", policy["Arn"], policy["PolicyName"]))
+    return found
+
+
+def plan(lab: AwsContext) -> list[Doomed]:
+    """Everything the lab's tag finds, in deletion order."""
+    with lab.call("listing the lab's resources"):
+        return _ec2(lab) + _logs(lab) + _s3(lab) + _iam(lab)
 
 
 def summary(doomed: list[Doomed]) -> Table:
@@ -87,18 +143,53 @@ def summary(doomed: list[Doomed]) -> Table:
 
 
 def remove(lab: AwsContext) -> Table:
-    """Delete everything :func:`plan` finds; returns what was deleted."""
-    doomed = plan(lab)
+    """Delete everything :func:`plan` finds, until a new listing finds nothing.
+
+    Returns the table of what was found at the start. Raises LabkitError naming what is
+    left if ``ROUNDS`` rounds of deleting cannot empty the lab.
+    """
+    first = doomed = plan(lab)
+    for _ in range(ROUNDS):
+        if not doomed:
+            break
+        _delete_all(lab, doomed)
+        doomed = plan(lab)
+    if doomed:
+        left = ", ".join(f"{d.kind} {d.name or d.resource_id}" for d in doomed[:5])
+        raise LabkitError(
+            f"teardown could not delete {len(doomed)} resources ({left}): "
+            "run it again; if they stay, delete them in the console"
+        )
+    return summary(first)
+
+
+def _delete_all(lab: AwsContext, doomed: list[Doomed]) -> None:
     instances = [d.resource_id for d in doomed if d.kind == "instance"]
     if instances:
         with lab.call("terminating the lab's instances"):
-            lab.ec2.terminate_instances(InstanceIds=instances)
+            with _unless_gone():
+                lab.ec2.terminate_instances(InstanceIds=instances)
             _wait_terminated(lab, instances)
     for item in doomed:
         if item.kind != "instance":
             with lab.call(f"deleting {item.kind} {item.name or item.resource_id}"):
                 _DELETE[item.kind](lab, item.resource_id)
-    return summary(doomed)
+
+
+# Error codes that mean "already gone": a resumed teardown meets them for what the
+# interrupted one deleted. https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
+GONE_CODES = frozenset({"NoSuchEntity", "ResourceNotFoundException", "NoSuchBucket"})
+
+
+@contextmanager
+def _unless_gone() -> Iterator[None]:
+    """Run one delete; a resource that is already gone counts as deleted."""
+    try:
+        yield
+    except ClientError as err:
+        code = str(err.response.get("Error", {}).get("Code", ""))
+        if code not in GONE_CODES and not code.endswith(".NotFound"):
+            raise
 
 
 def _wait_terminated(lab: AwsContext, ids: list[str], timeout_s: float = 600) -> None:
@@ -112,49 +203,113 @@ def _wait_terminated(lab: AwsContext, ids: list[str], timeout_s: float = 600) ->
         time.sleep(5 if lab.endpoint_url is None else 0.1)
 
 
+def _interface(lab: AwsContext, eni: str) -> None:
+    """An interface left by a terminated instance: detach it if it can be, then delete it.
+
+    On AWS the primary interface goes with its instance (DeleteOnTermination); moto keeps
+    it "in-use" in a VPC that is then deleted, so it is deleted here.
+    """
+    ec2 = lab.ec2
+    with _unless_gone():
+        raw = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"]
+        attachment = raw[0].get("Attachment") if raw else None
+        if attachment and attachment.get("DeviceIndex", 0) != 0:
+            ec2.detach_network_interface(AttachmentId=attachment["AttachmentId"], Force=True)
+        ec2.delete_network_interface(NetworkInterfaceId=eni)
+
+
 def _peering(lab: AwsContext, pcx: str) -> None:
     for table in lab.ec2.describe_route_tables()["RouteTables"]:
         for route in table["Routes"]:
             if route.get("VpcPeeringConnectionId") == pcx and route.get("DestinationCidrBlock"):
-                lab.ec2.delete_route(
-                    RouteTableId=table["RouteTableId"],
-                    DestinationCidrBlock=route["DestinationCidrBlock"],
-                )
-    lab.ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+                with _unless_gone():
+                    lab.ec2.delete_route(
+                        RouteTableId=table["RouteTableId"],
+                        DestinationCidrBlock=route["DestinationCidrBlock"],
+                    )
+    with _unless_gone():
+        lab.ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx)
 
 
 def _igw(lab: AwsContext, igw: str) -> None:
-    raw = lab.ec2.describe_internet_gateways(InternetGatewayIds=[igw])["InternetGateways"][0]
-    for attachment in raw.get("Attachments", []):
-        lab.ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=attachment["VpcId"])
-    lab.ec2.delete_internet_gateway(InternetGatewayId=igw)
+    with _unless_gone():
+        raw = lab.ec2.describe_internet_gateways(InternetGatewayIds=[igw])["InternetGateways"]
+        for attachment in raw[0].get("Attachments", []) if raw else []:
+            lab.ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=attachment["VpcId"])
+        lab.ec2.delete_internet_gateway(InternetGatewayId=igw)
+
+
+def _instance_profile(lab: AwsContext, name: str) -> None:
+    iam = lab.iam
+    with _unless_gone():
+        profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+        for role in profile.get("Roles", []):
+            with _unless_gone():
+                iam.remove_role_from_instance_profile(
+                    InstanceProfileName=name, RoleName=role["RoleName"]
+                )
+        iam.delete_instance_profile(InstanceProfileName=name)
 
 
 def _role(lab: AwsContext, name: str) -> None:
     iam = lab.iam
-    for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
-        iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
-    for profile in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]:
-        iam.remove_role_from_instance_profile(
-            InstanceProfileName=profile["InstanceProfileName"], RoleName=name
-        )
-        iam.delete_instance_profile(InstanceProfileName=profile["InstanceProfileName"])
-    for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
-        iam.delete_role_policy(RoleName=name, PolicyName=policy)
-    iam.delete_role(RoleName=name)
+    with _unless_gone():
+        for profile in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]:
+            with _unless_gone():
+                iam.remove_role_from_instance_profile(
+                    InstanceProfileName=profile["InstanceProfileName"], RoleName=name
+                )
+        for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+            with _unless_gone():
+                iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
+        for inline in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+            with _unless_gone():
+                iam.delete_role_policy(RoleName=name, PolicyName=inline)
+        iam.delete_role(RoleName=name)
 
 
-_DELETE = {
-    "flow log": lambda lab, i: lab.ec2.delete_flow_logs(FlowLogIds=[i]),
+def _policy(lab: AwsContext, arn: str) -> None:
+    """A customer managed policy: detached from every user, group and role, old versions
+    deleted, then the policy (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicy.html)."""
+    iam = lab.iam
+    with _unless_gone():
+        entities = iam.list_entities_for_policy(PolicyArn=arn)
+        for role in entities.get("PolicyRoles", []):
+            with _unless_gone():
+                iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=arn)
+        for user in entities.get("PolicyUsers", []):
+            with _unless_gone():
+                iam.detach_user_policy(UserName=user["UserName"], PolicyArn=arn)
+        for group in entities.get("PolicyGroups", []):
+            with _unless_gone():
+                iam.detach_group_policy(GroupName=group["GroupName"], PolicyArn=arn)
+        for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+            if not version["IsDefaultVersion"]:
+                with _unless_gone():
+                    iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+        iam.delete_policy(PolicyArn=arn)
+
+
+def _simple(call: Callable[[AwsContext, str], Any]) -> Callable[[AwsContext, str], None]:
+    def delete(lab: AwsContext, resource_id: str) -> None:
+        with _unless_gone():
+            call(lab, resource_id)
+
+    return delete
+
+
+_DELETE: dict[str, Callable[[AwsContext, str], None]] = {
+    "network interface": _interface,
+    "flow log": _simple(lambda lab, i: lab.client("ec2").delete_flow_logs(FlowLogIds=[i])),
     "peering connection": _peering,
     "internet gateway": _igw,
-    "subnet": lambda lab, i: lab.ec2.delete_subnet(SubnetId=i),
-    "security group": lambda lab, i: lab.ec2.delete_security_group(GroupId=i),
-    "VPC": lambda lab, i: lab.ec2.delete_vpc(VpcId=i),
-    "log group": lambda lab, i: lab.logs.delete_log_group(logGroupName=i),
-    "S3 bucket": s3.remove_bucket,
-    "IAM user": iamusers.remove_user,
-    "instance profile": iamusers.remove_profile,
+    "subnet": _simple(lambda lab, i: lab.client("ec2").delete_subnet(SubnetId=i)),
+    "security group": _simple(lambda lab, i: lab.client("ec2").delete_security_group(GroupId=i)),
+    "VPC": _simple(lambda lab, i: lab.client("ec2").delete_vpc(VpcId=i)),
+    "log group": _simple(lambda lab, i: lab.client("logs").delete_log_group(logGroupName=i)),
+    "S3 bucket": _simple(s3.remove_bucket),  # its policy first, then objects, then it
+    "IAM user": _simple(iamusers.remove_user),  # keys and policies first
+    "instance profile": _instance_profile,
     "IAM role": _role,
-    "IAM policy": lambda lab, i: lab.iam.delete_policy(PolicyArn=i),
+    "IAM policy": _policy,
 }

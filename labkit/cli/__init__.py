@@ -6,8 +6,10 @@ Every error is one clear line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from labkit.cli import emulator, policy, query, reach, run
 from labkit.errors import LabkitError
@@ -16,9 +18,24 @@ from labkit.errors import LabkitError
 SUBCOMMANDS = (emulator, run, query, reach, policy)
 
 
+DEBUG_ENV = "LABKIT_DEBUG"  # set to 1 to see the traceback of an unexpected error
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line: what is wrong, and where to look.
+
+    argparse prints the whole usage before the error; a learner needs the error and the
+    ``--help`` to run. Subparsers inherit the class (``add_subparsers`` uses ``type(self)``).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line on stderr and exit 2, as argparse does."""
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="labkit", description="The AWS networking lab workbook's command-line helper."
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -38,6 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"labkit {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug, not a bad input: still one line, unless debugging
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(
+            f"labkit {args.command}: unexpected {type(err).__name__}: {err} (a labkit bug: "
+            f"please report it; {DEBUG_ENV}=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from labkit.emulator import control
+from labkit.errors import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,8 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run_start(args: argparse.Namespace) -> int:
     """Start the emulator, or report the one already running; the URL is the last line."""
     if args.port < 0 or args.port > 65535:
-        print(f"labkit emulator: --port {args.port} is not a TCP port (0 to 65535)")
-        return 2
+        raise ConfigError(f"--port {args.port} is not a TCP port: give 0 (a free one) to 65535")
     info = control.start(port=args.port, seed=args.seed)
     if info.already_running:
         print(f"the emulator is already running (pid {info.pid})")
@@ -43,11 +43,17 @@ def run_stop(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    """Exit 0 and print the URL if the emulator runs; exit 3 if it does not."""
+    """Exit 0 and print the URL if the emulator answers; 3 if it does not run; 4 if silent."""
     info = control.status()
     if info is None:
         print("the emulator is not running; start it with: labkit emulator start")
         return 3
+    if not info.answering:
+        print(
+            f"the emulator runs (pid {info.pid}) but does not answer at {info.url}: it is "
+            "paused or busy; wait, or stop it with: labkit emulator stop"
+        )
+        return 4
     print(f"the emulator is running (pid {info.pid})")
     print(info.url)
     return 0

@@ -6,8 +6,9 @@ import argparse
 import json
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
-from labkit.errors import CredentialsError, EmulatorError, LabkitError
+from labkit.errors import ConfigError, CredentialsError, EmulatorError, LabkitError
 from labkit.netsim import discover, reach
 
 
@@ -42,9 +43,26 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def check_endpoint_url(url: str | None) -> None:
+    """Refuse an ``--endpoint-url`` that is not an http(s) URL with a host."""
+    if url is None:
+        return
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"--endpoint-url {url!r} is not a URL: give one like http://127.0.0.1:4566 "
+            "(`labkit emulator status` prints the emulator's)"
+        )
+
+
 def _client(args: argparse.Namespace) -> Any:
     from labkit.aws.context import session_for  # deferred: boto3 is slow to import
 
+    check_endpoint_url(args.endpoint_url)
     session = session_for(args.endpoint_url, args.region)
     region = session.region_name or "us-east-1"
     return session.client("ec2", region_name=region, endpoint_url=args.endpoint_url)

@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from labkit.emulator import control
-from labkit.errors import LabkitError
+from labkit.errors import ConfigError, LabkitError
+
+try:
+    import fcntl
+except ImportError:  # Windows: concurrent runs are not detected there
+    fcntl = None  # type: ignore[assignment]
 
 CHECK_TAG = "nbval-check-output"
 DEFAULT_SEED = 2024  # the seed `make run` gives the emulator, so IDs are the same every run
@@ -219,14 +224,49 @@ def fresh_emulator(home: Path, seed: int | None) -> Iterator[None]:
     It starts in the background: the first notebook's kernel starts meanwhile, and its
     ``labkit.connect`` waits for this emulator (the start lock) instead of starting one.
     """
-    control.stop(home)
-    starting = control.start_in_background(seed=seed, home=home)
+    control.stop(home)  # one left by a run that was killed: the output lock says none runs
+    starting = control.start_in_background(seed=seed, home=home, exit_with_parent=True)
     try:
         yield None
         starting.result()  # a failed start is reported even if no notebook connected
     finally:
         starting.exception()  # wait for the start to end before stopping what it started
         control.stop(home)
+
+
+LOCK_NAME = ".labkit-run.lock"
+
+
+@contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Hold the output folder for one ``labkit run``; a second one at once fails at once.
+
+    Two runs on one folder would share one emulator (the second stops the first's) and
+    overwrite each other's files. The lock is an ``fcntl`` lock, so it is released when
+    its process dies, however it dies.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(out_dir / LOCK_NAME, "a+")  # noqa: SIM115 - closed below
+    except OSError as err:
+        reason = (err.strerror or str(err)).lower()
+        raise ConfigError(f"cannot write to {out_dir} ({reason}): pick another --out") from None
+    with fh:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "?"
+                raise ConfigError(
+                    f"another labkit run (pid {holder}) is writing to {out_dir}: wait for it "
+                    "to finish, or pass another --out"
+                ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield None
 
 
 def run_all(
@@ -241,6 +281,18 @@ def run_all(
     # Absolute paths: papermill changes the working directory while a notebook runs, and
     # the HTML of the previous one is rendered meanwhile in another thread.
     out_dir = out_dir.resolve()
+    with output_lock(out_dir):
+        return _run_all(notebooks, out_dir, parameters, backend, seed, on_done)
+
+
+def _run_all(
+    notebooks: Sequence[Path],
+    out_dir: Path,
+    parameters: dict[str, Any],
+    backend: str,
+    seed: int | None,
+    on_done: Callable[[NotebookRun], None],
+) -> RunReport:
     notebooks = [p.resolve() for p in notebooks]
     nb_out = out_dir / "notebooks"
     nb_out.mkdir(parents=True, exist_ok=True)

@@ -112,4 +112,3 @@ def install() -> None:
         _describe_peerings_filtered
     )
     setattr(Route, _PATCHED, True)
-

@@ -209,28 +209,42 @@ def parse_request(environ: dict[str, Any], body: bytes) -> AwsRequest | None:
 
 def error_response(req: AwsRequest, err: AwsError) -> tuple[int, list[tuple[str, str]], bytes]:
     """Render an :class:`AwsError` in the error shape of the request's service."""
-    request_id = str(uuid.uuid4())
     if req.headers.get("x-amz-target"):
-        body = json.dumps({"__type": err.code, "message": err.message}).encode()
-        return err.status, [("Content-Type", "application/x-amz-json-1.1")], body
-    if req.service == "ec2":
+        protocol = "json"
+    elif req.service in {"ec2", "s3"}:
+        protocol = req.service
+    else:
+        protocol = "query"
+    return render_error(protocol, err.code, err.message, err.status)
+
+
+def render_error(
+    protocol: str, code: str, message: str, status: int
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """AWS's error body for a protocol: "json", "ec2", "s3" or "query" (IAM, STS, ...)."""
+    request_id = str(uuid.uuid4())
+    if protocol == "json":
+        body = json.dumps({"__type": code, "message": message}).encode()
+        return status, [("Content-Type", "application/x-amz-json-1.1")], body
+    if protocol == "ec2":
         xml = (
             f"<?xml version='1.0' encoding='UTF-8'?><Response><Errors><Error>"
-            f"<Code>{_esc(err.code)}</Code><Message>{_esc(err.message)}</Message>"
+            f"<Code>{_esc(code)}</Code><Message>{_esc(message)}</Message>"
             f"</Error></Errors><RequestID>{request_id}</RequestID></Response>"
         )
-    elif req.service == "s3":
+    elif protocol == "s3":
         xml = (
-            f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{_esc(err.code)}</Code>"
-            f"<Message>{_esc(err.message)}</Message><RequestId>{request_id}</RequestId></Error>"
+            f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{_esc(code)}</Code>"
+            f"<Message>{_esc(message)}</Message><RequestId>{request_id}</RequestId></Error>"
         )
     else:
+        kind = "Receiver" if status >= 500 else "Sender"
         xml = (
-            f"<ErrorResponse><Error><Type>Sender</Type><Code>{_esc(err.code)}</Code>"
-            f"<Message>{_esc(err.message)}</Message></Error>"
+            f"<ErrorResponse><Error><Type>{kind}</Type><Code>{_esc(code)}</Code>"
+            f"<Message>{_esc(message)}</Message></Error>"
             f"<RequestId>{request_id}</RequestId></ErrorResponse>"
         )
-    return err.status, [("Content-Type", "text/xml")], xml.encode()
+    return status, [("Content-Type", "text/xml")], xml.encode()
 
 
 def _esc(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from labkit.emulator import credentials, ec2, flows, iam, logs, s3auth, vpce
+from labkit.emulator import credentials, ec2, eip, flows, iam, logs, s3auth, vpce
 from labkit.emulator.client import HOOK_ACTION, HOOK_SERVICE, S3_DECISIONS_ACTION
 from labkit.emulator.front import Handler, RawHandler, register, register_route
 from labkit.emulator.shell import ssm
@@ -18,6 +18,7 @@ from labkit.emulator.shell import ssm
 # Patches of moto's models, applied before the first request (each is idempotent).
 MOTO_PATCHES: tuple[Callable[[], None], ...] = (
     ec2.install,  # peering of overlapping VPCs fails; route states; peering filters
+    eip.install,  # Elastic IPs from 198.51.100.0/24, not loopback
     iam.skip_policies_at_build,  # managed policies load on demand, into "aws" only
     vpce.install,  # gateway endpoints move their routes; prefix lists list their CIDRs
     s3auth.take_over_from_moto,  # the front layer decides S3 authorization, not moto

@@ -15,12 +15,16 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from labkit.emulator import handlers
 from labkit.emulator.front import FrontApp, backend
+from labkit.emulator.gated import GuardedApp
+from labkit.emulator.guard import config_from_env
 from labkit.emulator.iam import ensure_managed_policies
+from labkit.errors import LabkitError
 
 LOOPBACK = "127.0.0.1"
 
@@ -31,14 +35,19 @@ def quiet() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def build_app(seed: int | None) -> Any:
-    """moto's dispatcher wrapped in the front layer, with every labkit handler registered."""
+def build_app(seed: int | None, port: int | None = None) -> Any:
+    """moto's dispatcher behind the front layer and the guard, every handler registered.
+
+    ``port`` is the emulator's own port (the guard refuses any other in ``Host``); None
+    accepts any loopback port (an in-process test server that binds after building).
+    """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     handlers.register_all()
     if seed is not None:
         seed_ids(seed)
-    return FrontApp(DomainDispatcherApplication(create_backend_app))
+    front = FrontApp(DomainDispatcherApplication(create_backend_app))
+    return GuardedApp(front, config_from_env(port))
 
 
 def seed_ids(seed: int) -> None:
@@ -88,17 +97,36 @@ def write_state(path: Path, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def serve(port: int, seed: int | None, state_file: Path) -> None:
-    """Bind 127.0.0.1:port, record the state, and serve until SIGTERM or SIGINT."""
+PARENT_POLL_S = 0.5
+
+
+def _exit_with_parent(server: Any, parent: int) -> None:
+    """Shut the server down once the process that started it is gone (even after SIGKILL).
+
+    When the parent dies, the kernel hands this process to another parent (init or a
+    subreaper), so the parent pid changes; polling it needs no cooperation from the parent.
+    """
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    server.shutdown()
+
+
+def serve(port: int, seed: int | None, state_file: Path, parent: int | None = None) -> None:
+    """Bind 127.0.0.1:port, record the state, and serve until SIGTERM or SIGINT.
+
+    With ``parent`` (the pid that started it), also until that process goes away.
+    """
     quiet()
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
+    config = config_from_env(None)  # a bad LABKIT_ALLOWED_ORIGINS fails before binding
     app = build_app(seed)
     server = make_server(LOOPBACK, port, app, threaded=True, request_handler=MotoRequestHandler)
     bound_port = server.server_address[1]
+    app.config = replace(config, port=bound_port)
     url = f"http://{LOOPBACK}:{bound_port}"
-    app.health = {"status": "ok", "pid": os.getpid(), "url": url}
+    app.front.health = {"status": "ok", "pid": os.getpid(), "url": url}
     _warm_up(app)
     if seed is not None:
         # Loading a backend draws ids from moto's random generator, so a background load
@@ -116,6 +144,10 @@ def serve(port: int, seed: int | None, state_file: Path) -> None:
         state_file,
         {"pid": os.getpid(), "port": bound_port, "url": url, "seed": seed, "started": time.time()},
     )
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with_parent, args=(server, parent), daemon=True, name="parent-watch"
+        ).start()
     if seed is None:
         threading.Thread(target=_warm_up_later, args=(app,), daemon=True, name="warm-up").start()
     try:
@@ -135,11 +167,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--state-file", type=Path, required=True)
+    parser.add_argument("--exit-with-parent", action="store_true")
+    parent = os.getppid()  # now, before a slow start: the parent may die meanwhile
     args = parser.parse_args(argv)
     try:
-        serve(args.port, args.seed, args.state_file)
+        serve(args.port, args.seed, args.state_file, parent if args.exit_with_parent else None)
     except OSError as err:
         print(f"cannot listen on {LOOPBACK}:{args.port}: {err.strerror}", file=sys.stderr)
+        return 2
+    except LabkitError as err:
+        print(str(err), file=sys.stderr)
         return 2
     return 0
 

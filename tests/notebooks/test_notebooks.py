@@ -87,21 +87,15 @@ def test_no_secret_in_any_output(in_order: CliRun) -> None:
 
 
 def test_a_failing_check_fails_the_run(tmp_path: Path) -> None:
+    # labkit run refuses a bad -p value before running anything (tests/integration/
+    # test_bad_inputs.py), so the bad value is the notebook's own default here.
     bad = tmp_path / "01-bad-parameter.ipynb"
-    bad.write_text((REPO / "notebooks" / "01-lab1-build.ipynb").read_text())
+    source = (REPO / "notebooks" / "01-lab1-build.ipynb").read_text()
+    default = 'VPC_2_CIDR: str = \\"10.2.0.0/16\\"'
+    assert default in source
+    bad.write_text(source.replace(default, 'VPC_2_CIDR: str = \\"10.1.0.0/16\\"'))
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "labkit",
-            "run",
-            "--out",
-            "build",
-            "-p",
-            "VPC_2_CIDR",
-            "10.1.0.0/16",
-            str(bad),
-        ],
+        [sys.executable, "-m", "labkit", "run", "--out", "build", str(bad)],
         cwd=tmp_path,
         capture_output=True,
         text=True,

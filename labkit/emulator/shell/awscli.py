@@ -263,6 +263,9 @@ def environment(
     if role:
         base = server_url() or endpoint
         env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = credentials_url(base, run)
+        # botocore sends this as the Authorization header: the emulator's guard serves
+        # /labkit/ paths only to requests a web page could not have made (emulator.guard).
+        env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = run.token
     return env
 
 

@@ -22,11 +22,16 @@ INTERNET_PORTS = {80: "http", 443: "https"}
 _RTT_MS = {"local": 0.05, "peering": 0.6, "internet-gateway": 1.4, "internet": 9.0, "endpoint": 1.0}
 DEFAULT_PING_COUNT = 4  # real ping runs until stopped; under SSM it would run into the timeout
 TCP_TIMEOUT = 127  # seconds Linux spends retrying a SYN with default settings
+# iputils ping refuses shorter intervals unless flooding (-f, not simulated).
+MIN_INTERVAL_MS = 2
+MIN_INTERVAL_S = MIN_INTERVAL_MS / 1000
+MAX_SIZE = 65507  # the largest ICMP payload in an IPv4 packet
+RTT_SAMPLE = 1000  # round-trip times drawn per ping; statistics come from this sample
 
 
-def _rtt(kind: str | None, key: str) -> float:
+def _rtt(kind: str | None, draw: random.Random) -> float:
     base = _RTT_MS.get(kind or "local", 0.05)
-    return round(base * random.Random(key).uniform(0.8, 1.3), 3)
+    return round(base * draw.uniform(0.8, 1.3), 3)
 
 
 def _opts(args: list[str], with_value: str, flags: str) -> tuple[dict[str, str], list[str]] | str:
@@ -59,7 +64,12 @@ def _opts(args: list[str], with_value: str, flags: str) -> tuple[dict[str, str],
 
 
 def ping(ctx: Context, args: list[str]) -> int:
-    """ping [-c COUNT] [-W TIMEOUT] [-i INTERVAL] [-s SIZE] [-q] HOST"""
+    """ping [-c COUNT] [-W TIMEOUT] [-i INTERVAL] [-s SIZE] [-q] HOST
+
+    Bounded whatever COUNT is: only the echo requests that fit before the command's SSM
+    execution timeout are sent (SSM then stops ping, which prints no statistics), and the
+    round-trip times are drawn for at most ``RTT_SAMPLE`` of them.
+    """
     parsed = _opts(args, "cWis", "qn4")
     if isinstance(parsed, str) or len(parsed[1]) != 1:
         ctx.error(
@@ -83,23 +93,38 @@ def ping(ctx: Context, args: list[str]) -> int:
             f"ping: invalid argument: '{count}': out of range: 1 <= value <= 9223372036854775807"
         )
         return 2
+    if interval < MIN_INTERVAL_S:
+        ctx.error(f"ping: cannot flood; minimal interval allowed for user is {MIN_INTERVAL_MS}ms")
+        return 2
+    if not 0 <= size <= MAX_SIZE:
+        ctx.error(f"ping: invalid argument: '{size}': out of range: 0 <= value <= {MAX_SIZE}")
+        return 2
     address = resolve(ctx, host)
     if address is None:
         ctx.error(f"ping: {host}: Name or service not known")
         return 2
-    outcome = ctx.send(address, "icmp", None, count, count * (size + 28), (count - 1) * interval)
+    # The requests that fit before SSM stops the command: one now, then one per interval.
+    left = ctx.remaining()
+    sent = count if left == float("inf") else min(count, int(left // interval) + 1)
+    outcome = ctx.send(address, "icmp", None, sent, sent * (size + 28), (sent - 1) * interval)
     ok = outcome.replied
     ctx.print(f"PING {host} ({address}) {size}({size + 28}) bytes of data.")
-    rtts = [
-        _rtt(outcome.trace.forward_kind, f"{ctx.instance_id}{address}{seq}")
-        for seq in range(1, count + 1)
-    ]
+    draw = random.Random(f"{ctx.instance_id}{address}")
+    rtts = [_rtt(outcome.trace.forward_kind, draw) for _ in range(min(sent, RTT_SAMPLE))]
     if ok and "q" not in opts:
-        for seq, rtt in enumerate(rtts, 1):
+        for seq in range(1, sent + 1):
+            if ctx.out.dropped:  # SSM keeps only the start: stop formatting lines nobody sees
+                break
+            rtt = rtts[(seq - 1) % len(rtts)]
             ctx.print(f"{size + 8} bytes from {address}: icmp_seq={seq} ttl=64 time={rtt} ms")
+    if sent < count:
+        ctx.wait(ctx.remaining() + 1)  # raises CommandTimedOut: SSM stops ping here
     received = count if ok else 0
-    elapsed = int((count - 1) * interval * 1000 + (sum(rtts) if ok else 0) + (count if ok else 40))
-    ctx.clock.advance((count - 1) * interval + (0 if ok else wait))
+    mean = sum(rtts) / len(rtts)
+    elapsed = int(
+        (count - 1) * interval * 1000 + (mean * count if ok else 0) + (count if ok else 40)
+    )
+    ctx.wait((count - 1) * interval + (0 if ok else wait))
     ctx.print()
     ctx.print(f"--- {host} ping statistics ---")
     loss = 100 - received * 100 // count
@@ -107,8 +132,7 @@ def ping(ctx: Context, args: list[str]) -> int:
         f"{count} packets transmitted, {received} received, {loss}% packet loss, time {elapsed}ms"
     )
     if ok:
-        mean = sum(rtts) / count
-        mdev = (sum((r - mean) ** 2 for r in rtts) / count) ** 0.5
+        mdev = (sum((r - mean) ** 2 for r in rtts) / len(rtts)) ** 0.5
         ctx.print(
             f"rtt min/avg/max/mdev = {min(rtts):.3f}/{mean:.3f}/{max(rtts):.3f}/{mdev:.3f} ms"
         )
@@ -146,7 +170,7 @@ def nc(ctx: Context, args: list[str]) -> int:
     outcome = ctx.send(address, protocol, port, 3, 180)
     kind = "udp" if protocol == "udp" else "tcp"
     if not outcome.replied:
-        ctx.clock.advance(timeout)
+        ctx.wait(timeout)
         if "v" in opts:
             ctx.error(
                 f"nc: connect to {host} port {port} ({kind}) timed out: Operation now in progress"
@@ -199,7 +223,7 @@ def curl(ctx: Context, args: list[str]) -> int:
         return 6
     outcome = ctx.send(address, "tcp", port, 6, 480, reply_packets=5, reply_bytes=900)
     if not outcome.replied:
-        ctx.clock.advance(timeout)
+        ctx.wait(timeout)
         ctx.error(
             f"curl: (28) Failed to connect to {host} port {port} after {int(timeout * 1000)} ms: "
             f"Couldn't connect to server"

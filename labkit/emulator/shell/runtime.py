@@ -12,6 +12,17 @@ This module moves no bytes to moto: the network is reached through ``ctx.topolog
 ``ctx.send(...)`` (see :mod:`labkit.emulator.shell.ssm`), so commands are testable on a
 hand-built topology. Time is simulated: ``ping -c 4`` advances ``ctx.clock`` by 3 s and
 returns at once.
+
+Bounds, whatever a command asks for:
+
+- **Time.** A script runs for at most its SSM ``executionTimeout`` of simulated seconds
+  (``ctx.wait`` raises :class:`CommandTimedOut` past it), as SSM stops a command then.
+  The shared clock may lead the wall clock by at most ``MAX_LEAD_S``: records are stamped
+  with it, and CloudWatch Logs drops events too far ahead (moto too), while a lab query
+  looks up to a minute past "now". So a long ping compresses time instead of losing
+  every later record.
+- **Memory.** Output streams keep at most ``KEEP_CHARS`` characters (SSM returns 24,000
+  of them); the rest is counted, not stored.
 """
 
 from __future__ import annotations
@@ -30,6 +41,46 @@ from labkit.netsim.traffic import Exchange, LoggedRecord, Outcome, simulate
 CommandFn = Callable[["Context", list[str]], int]
 COMMANDS: dict[str, CommandFn] = {}
 NOT_FOUND = 127
+TIMED_OUT = -1  # SSM's ResponseCode for a command it stopped (no exit code of its own)
+# The lead the simulated clock may take over the wall clock. labkit's queries end a minute
+# after "now" (labs.lab1.analysis), and PutLogEvents refuses events more than 2 hours ahead:
+# https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html
+MAX_LEAD_S = 60.0
+KEEP_CHARS = 64_000  # per stream: more than SSM returns, so truncation stays visible
+
+
+class CommandTimedOut(LabkitError):
+    """The script ran past its execution timeout; SSM stops it (status TimedOut)."""
+
+
+class Stream(list[str]):
+    """A command's stdout or stderr: keeps the first ``KEEP_CHARS`` characters, counts the rest."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chars = 0
+        self.dropped = 0
+
+    def append(self, text: str) -> None:
+        """Keep ``text`` if there is room, else count it as dropped."""
+        if self.chars + len(text) > KEEP_CHARS:
+            room = max(KEEP_CHARS - self.chars, 0)
+            if room:
+                super().append(text[:room])
+                self.chars += room
+            self.dropped += len(text) - room
+            return
+        super().append(text)
+        self.chars += len(text)
+
+    def __delitem__(self, index: slice | int) -> None:  # type: ignore[override]
+        super().__delitem__(index)
+        self.chars = sum(map(len, self))
+
+    def clear(self) -> None:
+        """Forget everything, dropped characters included."""
+        super().clear()
+        self.chars = self.dropped = 0
 
 
 def command(name: str) -> Callable[[CommandFn], CommandFn]:
@@ -43,10 +94,12 @@ def command(name: str) -> Callable[[CommandFn], CommandFn]:
 
 
 class SimClock:
-    """Simulated seconds: never behind the wall clock, never going backwards."""
+    """Simulated seconds: never behind the wall clock, never going backwards, and never
+    more than ``max_lead`` seconds ahead of it."""
 
-    def __init__(self, wall: Callable[[], float] = time.time) -> None:
+    def __init__(self, wall: Callable[[], float] = time.time, max_lead: float = MAX_LEAD_S) -> None:
         self.wall = wall
+        self.max_lead = max_lead
         self._last = 0.0
 
     def now(self) -> float:
@@ -55,8 +108,9 @@ class SimClock:
         return self._last
 
     def advance(self, seconds: float) -> None:
-        """Let ``seconds`` of simulated time pass, without sleeping."""
-        self._last = self.now() + seconds
+        """Let ``seconds`` of simulated time pass, without sleeping (up to the lead bound)."""
+        now = self.now()
+        self._last = max(now, min(now + seconds, self.wall() + self.max_lead))
 
 
 @dataclass
@@ -95,8 +149,23 @@ class Context:
     topology: Callable[[], Topology]
     deliver: Callable[[list[LoggedRecord]], None]
     clock: SimClock
-    out: list[str] = field(default_factory=list)
-    err: list[str] = field(default_factory=list)
+    out: Stream = field(default_factory=Stream)
+    err: Stream = field(default_factory=Stream)
+    timeout: float | None = None  # SSM's executionTimeout, in simulated seconds
+    elapsed: float = 0.0  # simulated seconds this script has run
+    timed_out: bool = False
+
+    def remaining(self) -> float:
+        """Simulated seconds left before the execution timeout (inf without one)."""
+        return float("inf") if self.timeout is None else max(self.timeout - self.elapsed, 0.0)
+
+    def wait(self, seconds: float) -> None:
+        """Let ``seconds`` pass for this script; past the timeout, stop it as SSM does."""
+        step = min(seconds, self.remaining())
+        self.elapsed += step
+        self.clock.advance(step)
+        if step < seconds:
+            raise CommandTimedOut(f"stopped after {self.timeout:.0f} s")
 
     def print(self, text: str = "") -> None:
         """Write a line to stdout."""
@@ -167,8 +236,27 @@ def resolve(ctx: Context, host: str) -> str | None:
 _OPERATORS = {"&&", "||", ";"}
 
 
+def substitutes(line: str) -> bool:
+    """True if bash would run a command substitution in ``line``: `...` or $(...) outside
+    single quotes and not escaped."""
+    quoted, escaped = False, False
+    for i, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\" and not quoted:
+            escaped = True
+        elif char == "'":
+            quoted = not quoted
+        elif not quoted and (char == "`" or line.startswith("$(", i)):
+            return True
+    return False
+
+
 def run_line(ctx: Context, line: str, last: int = 0) -> int:
     """Run one line of shell (``a && b || c; d``, ``> file`` redirects); return its exit code."""
+    if substitutes(line):
+        ctx.error("bash: command substitution (`...` and $(...)) is not simulated in this shell")
+        return 2
     try:
         lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
         lexer.whitespace_split = True
@@ -218,10 +306,17 @@ def _run_simple(ctx: Context, words: list[str]) -> int:
 
 
 def run_script(ctx: Context, lines: list[str]) -> int:
-    """Run AWS-RunShellScript ``commands``: every line in order; the last exit code wins."""
+    """Run AWS-RunShellScript ``commands``: every line in order; the last exit code wins.
+
+    A script stopped at its execution timeout returns ``TIMED_OUT`` with ``ctx.timed_out``.
+    """
     code = 0
-    for line in lines:
-        for part in str(line).splitlines():
-            if part.strip():
-                code = run_line(ctx, part, code)
+    try:
+        for line in lines:
+            for part in str(line).splitlines():
+                if part.strip():
+                    code = run_line(ctx, part, code)
+    except CommandTimedOut:
+        ctx.timed_out = True
+        return TIMED_OUT
     return code

@@ -7,6 +7,13 @@ SendCommand is answered, so the first GetCommandInvocation already sees ``Succes
 code 0) or ``Failed`` (any other code), with stdout and stderr like SSM's (truncated at
 24,000 characters). https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-command-ssm-plugin-reference.html
 
+Limits as SSM's: ``Parameters.executionTimeout`` (default 3600 s, 1 to 172800) bounds the
+simulated time a script may take; past it the invocation ends ``TimedOut``
+(StatusDetails ``ExecutionTimedOut``, ResponseCode -1: the agent has no exit code for a
+process it stopped). Output longer than 24,000 characters is cut as the SSM agent cuts
+it, ending with its marker line, so the cut is visible.
+https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html
+
 Each instance keeps a shell state (files, cwd) for the emulator's lifetime, keyed by account,
 Region and instance id. The network is the live topology, read from moto in-process.
 """
@@ -28,9 +35,18 @@ from labkit.netsim.traffic import LoggedRecord
 
 DOCUMENT = "AWS-RunShellScript"
 OUTPUT_LIMIT = 24_000  # GetCommandInvocation returns at most this many characters per stream
+# The SSM agent's markers at the end of a cut stream (amazon-ssm-agent, TruncateOutput).
+OUT_TRUNCATED = "\n---Output truncated---"
+ERR_TRUNCATED = "\n---Error truncated----"
+EXECUTION_TIMEOUT = 3600  # AWS-RunShellScript's default executionTimeout, in seconds
+EXECUTION_TIMEOUT_RANGE = (1, 172_800)
 CLOCK = SimClock()
 _STATES: dict[tuple[str, str, str], ShellState] = {}
-_COMMANDS: dict[str, CommandRun] = {}
+_COMMANDS: dict[str, CommandRun] = {}  # in the order they were sent
+# Commands kept for GetCommandInvocation and ListCommandInvocations. AWS keeps 30 days of
+# history; the emulator keeps the most recent ones, so its memory stays bounded (each
+# invocation holds at most 2 x 24,000 characters of output).
+KEPT_COMMANDS = 1000
 _lock = threading.RLock()
 
 
@@ -68,11 +84,19 @@ class Invocation:
     stderr: str
     started: datetime
     ended: datetime
+    timed_out: bool = False
 
     @property
     def status(self) -> str:
-        """SSM's status: Success for exit code 0, else Failed."""
+        """SSM's status: Success for exit code 0, TimedOut if stopped, else Failed."""
+        if self.timed_out:
+            return "TimedOut"
         return "Success" if self.exit_code == 0 else "Failed"
+
+    @property
+    def status_details(self) -> str:
+        """SSM's StatusDetails: ExecutionTimedOut for a stopped command, else the status."""
+        return "ExecutionTimedOut" if self.timed_out else self.status
 
 
 @dataclass
@@ -88,14 +112,27 @@ class CommandRun:
 
     @property
     def status(self) -> str:
-        """Success if every instance succeeded, else Failed."""
-        return (
-            "Success" if all(i.status == "Success" for i in self.invocations.values()) else "Failed"
-        )
+        """Success if every instance succeeded, TimedOut if one was stopped, else Failed."""
+        statuses = {i.status for i in self.invocations.values()}
+        if statuses <= {"Success"}:
+            return "Success"
+        return "TimedOut" if "TimedOut" in statuses else "Failed"
+
+
+def truncate(text: str, marker: str, limit: int = OUTPUT_LIMIT) -> str:
+    """The first ``limit`` characters of a stream, as SSM returns it: cut text ends with
+    ``marker`` (the total stays within ``limit``)."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - len(marker)] + marker
 
 
 def run_on_instance(
-    account_id: str, region: str, instance_id: str, commands: list[str]
+    account_id: str,
+    region: str,
+    instance_id: str,
+    commands: list[str],
+    timeout: float = EXECUTION_TIMEOUT,
 ) -> Invocation:
     """Run shell lines on a simulated instance now (the same path SendCommand takes)."""
     cache: dict[str, Topology] = {}
@@ -120,12 +157,31 @@ def run_on_instance(
             eni = topology().get(inst.interface_ids[0])
             hostname = hostname_for(eni.private_ip if eni else "0.0.0.0", region)
             _STATES[key] = new_state(hostname, region, instance_id)
-        ctx = Context(instance_id, _STATES[key], topology, deliver, CLOCK)
+        ctx = Context(instance_id, _STATES[key], topology, deliver, CLOCK, timeout=timeout)
         started = datetime.now(UTC)
         code = run_script(ctx, commands)
+    # A stream keeps more than OUTPUT_LIMIT characters (runtime.KEEP_CHARS), so one that
+    # dropped some is always cut here.
     return Invocation(
-        instance_id, code, "".join(ctx.out), "".join(ctx.err), started, datetime.now(UTC)
+        instance_id,
+        code,
+        truncate("".join(ctx.out), OUT_TRUNCATED),
+        truncate("".join(ctx.err), ERR_TRUNCATED),
+        started,
+        datetime.now(UTC),
+        ctx.timed_out,
     )
+
+
+def _execution_timeout(params: dict[str, Any]) -> int:
+    raw = (params.get("Parameters") or {}).get("executionTimeout") or [str(EXECUTION_TIMEOUT)]
+    text = str(raw[0] if isinstance(raw, list) else raw)
+    low, high = EXECUTION_TIMEOUT_RANGE
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise InvalidParameters(
+            f"executionTimeout {text!r} must be a whole number of seconds from {low} to {high}"
+        )
+    return int(text)
 
 
 def _targets(params: dict[str, Any]) -> list[str]:
@@ -152,6 +208,7 @@ def send_command(req: AwsRequest) -> dict[str, Any]:
     if not commands:
         raise InvalidParameters(f"{DOCUMENT} needs Parameters={{'commands': ['...']}}")
     ids = _targets(params)
+    timeout = _execution_timeout(params)
     run = CommandRun(
         str(uuid.uuid4()),
         params.get("Comment", ""),
@@ -161,10 +218,12 @@ def send_command(req: AwsRequest) -> dict[str, Any]:
     )
     for instance_id in ids:
         run.invocations[instance_id] = run_on_instance(
-            req.account_id, req.region, instance_id, run.commands
+            req.account_id, req.region, instance_id, run.commands, timeout
         )
     with _lock:
         _COMMANDS[run.command_id] = run
+        while len(_COMMANDS) > KEPT_COMMANDS:
+            del _COMMANDS[next(iter(_COMMANDS))]
     return {"Command": _command_shape(run, ids)}
 
 
@@ -180,7 +239,7 @@ def _command_shape(run: CommandRun, ids: list[str]) -> dict[str, Any]:
         "Targets": [],
         "RequestedDateTime": run.requested.timestamp(),
         "Status": run.status,
-        "StatusDetails": run.status,
+        "StatusDetails": run.status,  # a command's details are its status, TimedOut included
         "TimeoutSeconds": run.timeout,
         "TargetCount": len(ids),
         "CompletedCount": len(ids),
@@ -220,10 +279,10 @@ def get_command_invocation(req: AwsRequest) -> dict[str, Any]:
         "ExecutionElapsedTime": "PT0S",
         "ExecutionEndDateTime": _stamp(inv.ended),
         "Status": inv.status,
-        "StatusDetails": inv.status,
-        "StandardOutputContent": inv.stdout[:OUTPUT_LIMIT],
+        "StatusDetails": inv.status_details,
+        "StandardOutputContent": inv.stdout,
         "StandardOutputUrl": "",
-        "StandardErrorContent": inv.stderr[:OUTPUT_LIMIT],
+        "StandardErrorContent": inv.stderr,
         "StandardErrorUrl": "",
         "CloudWatchOutputConfig": {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False},
     }

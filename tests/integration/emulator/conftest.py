@@ -19,9 +19,12 @@ def emulator_url(inproc_emulator_url: str) -> str:
 @pytest.fixture()
 def aws(emulator_url: str) -> Iterator[Any]:
     """A factory of boto3 clients on a freshly reset emulator, with dummy credentials."""
+    from labkit.emulator.control import CLIENT_HEADERS
     from labkit.emulator.shell import ssm
 
-    request = urllib.request.Request(f"{emulator_url}/moto-api/reset", data=b"", method="POST")
+    request = urllib.request.Request(
+        f"{emulator_url}/moto-api/reset", data=b"", method="POST", headers=CLIENT_HEADERS
+    )
     urllib.request.urlopen(request, timeout=30).read()
     ssm.reset()
     session = boto3.session.Session(
