@@ -80,6 +80,7 @@ MINUTES_RANGE = (1, 7 * 24 * 60)  # how far back a lab query looks: up to a week
 LOG_GROUP_PATTERN = re.compile(r"[\.\-_/#A-Za-z0-9]{1,512}")
 REGION_PATTERN = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 PREFIX_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
+LAB1_INSTANCES = ("Instance 1", "Instance 2")
 
 
 def parameter(name: str) -> Callable[[ParameterCheck], ParameterCheck]:
@@ -184,6 +185,13 @@ def _seed(label: str, value: Any) -> None:
 @parameter("MINUTES")
 def _minutes(label: str, value: Any) -> None:
     _int_in(label, value, MINUTES_RANGE)
+
+
+@parameter("INSTANCE")
+def _instance(label: str, value: Any) -> None:
+    # Lab 2 and 3 run on one of Lab 1's two instances (notebook 01 names them).
+    if value not in LAB1_INSTANCES:
+        raise ConfigError(f"{label} {value!r} must be one of {', '.join(LAB1_INSTANCES)}")
 
 
 def check_parameter(name: str, value: Any) -> None:

@@ -186,6 +186,13 @@ def test_keys_made_by_the_labs_work(emulator: control.EmulatorInfo) -> None:
     iam = boto3.client("iam", endpoint_url=emulator.url, region_name="us-east-1")
     user = f"u{uuid.uuid4().hex[:8]}"
     iam.create_user(UserName=user)
+    iam.put_user_policy(  # S3 now decides like AWS: the user needs a policy to list
+        UserName=user,
+        PolicyName="list",
+        PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",'
+        ' "Action": "s3:ListAllMyBuckets",'
+        ' "Resource": "*"}]}',
+    )
     key = iam.create_access_key(UserName=user)["AccessKey"]
     session = boto3.Session(
         aws_access_key_id=key["AccessKeyId"],
