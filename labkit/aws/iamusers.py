@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws.compute import EC2_TRUST, SSM_POLICY_ARN, find_instance
+from labkit.aws.echo import mask_key_id
+from labkit.aws.shown import Card
 
 if TYPE_CHECKING:
     from labkit.aws.context import AwsContext as Lab
@@ -19,26 +21,27 @@ if TYPE_CHECKING:
 
 def mask(secret: str) -> str:
     """A secret as the AWS CLI shows it: sixteen stars and its last four characters."""
-    return "*" * 16 + secret[-4:] if secret else "<not set>"
+    return mask_key_id(secret) if secret else "<not set>"
 
 
-@dataclass(frozen=True)
-class AccessKey:
-    """A new access key; its repr masks the id and the secret as ``aws configure list`` does."""
+@dataclass(frozen=True, repr=False)
+class AccessKey(Card):
+    """A new access key, shown as a card that masks the id and the secret as
+    ``aws configure list`` does (on AWS not even the secret's last four characters)."""
 
     user: str
     access_key_id: str
     secret_access_key: str = field(repr=False)
     hide_all: bool = False  # on AWS not even the last four characters are shown
 
-    def __repr__(self) -> str:
+    def _card(self) -> tuple[str, list[tuple[str, Any]]]:
         secret = "*" * 16 if self.hide_all else mask(self.secret_access_key)
-        return (
-            f"AccessKey(user={self.user!r}, access_key_id={mask(self.access_key_id)!r}, "
-            f"secret_access_key={secret!r})"
-        )
+        return f"Access key of IAM user {self.user}", [
+            ("access key id", mask(self.access_key_id)),
+            ("secret access key", secret),
+        ]
 
-    __str__ = __repr__
+    __str__ = Card.__repr__
 
 
 def ensure_user(lab: Lab, name: str, policy_name: str, document: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Sequence
 from typing import Any
 
 from botocore.auth import SigV4Auth
@@ -30,8 +31,12 @@ def request_background_traffic(
     session: Any = None,
     start: int | None = None,
     span: int = 600,
+    flow_log_ids: Sequence[str] | None = None,
 ) -> int:
     """Ask a running emulator for ``count`` background records; return how many.
+
+    ``flow_log_ids`` keeps the records to those flow logs (one lab's, in an emulator that
+    several labs share); None means every flow log.
 
     Sends a SigV4-signed JSON request (service ``labkit``, target
     ``Labkit.GenerateBackgroundTraffic``) with the session's credentials (dummy ones do).
@@ -42,6 +47,7 @@ def request_background_traffic(
         "Seed": seed,
         "Span": span,
         **({"Start": start} if start is not None else {}),
+        **({"FlowLogIds": list(flow_log_ids)} if flow_log_ids is not None else {}),
     }
     request = AWSRequest(
         "POST",

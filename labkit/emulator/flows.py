@@ -27,6 +27,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -135,6 +136,7 @@ def generate_background(
     seed: int = 0,
     start: int | None = None,
     span: int = 600,
+    flow_log_ids: Sequence[str] | None = None,
 ) -> int:
     """Write ``count`` seeded background-traffic records into the live flow logs.
 
@@ -145,12 +147,16 @@ def generate_background(
     start: Unix seconds of the first record's window (default: ``span`` seconds ago, or
         when the first flow log was created if that is later).
     span: the window, in seconds, the records spread over.
+    flow_log_ids: only these flow logs (one lab's); None = every flow log.
 
     Returns
     -------
     The number of records written (0 when no flow log covers a public instance).
     """
     topo = live_topology(account_id, region)
+    if flow_log_ids is not None:
+        wanted = set(flow_log_ids)
+        topo = replace(topo, flow_logs=tuple(f for f in topo.flow_logs if f.id in wanted))
     if start is None:
         now = int(time.time())
         # "The last ``span`` seconds", but not before the first flow log existed: the
@@ -165,17 +171,26 @@ def generate_background(
 
 
 def background_hook(req: AwsRequest) -> dict[str, Any]:
-    """Front-layer hook: ``{"Count", "Seed", "Start"?, "Span"?}`` → ``{"Written": n}``."""
+    """Front-layer hook: ``{"Count", "Seed", "Start"?, "Span"?, "FlowLogIds"?}`` →
+    ``{"Written": n}``."""
     try:
         count = int(req.params.get("Count", 0))
         seed = int(req.params.get("Seed", 0))
         start = req.params.get("Start")
         span = int(req.params.get("Span", 600))
+        ids = req.params.get("FlowLogIds")
+        flow_log_ids = None if ids is None else [str(i) for i in ids]
     except (TypeError, ValueError):
         raise ValidationException("Count, Seed, Start and Span must be integers") from None
     if not 0 <= count <= 100_000:
         raise ValidationException(f"Count must be between 0 and 100000, not {count}")
     written = generate_background(
-        req.account_id, req.region, count, seed, int(start) if start is not None else None, span
+        req.account_id,
+        req.region,
+        count,
+        seed,
+        int(start) if start is not None else None,
+        span,
+        flow_log_ids,
     )
     return {"Written": written}

@@ -120,6 +120,8 @@ def background_traffic(lab: AwsContext, flows: int = 200, seed: int = 7, minutes
         print("on AWS the internet sends its own background traffic; nothing generated")
         return 0
     with lab.call("generating background traffic"):
+        # Only this lab's flow logs: other labs may share the emulator.
+        own = lab.ec2.describe_flow_logs(Filters=lab.filters())["FlowLogs"]
         written = request_background_traffic(
             lab.endpoint_url,
             flows,
@@ -128,6 +130,7 @@ def background_traffic(lab: AwsContext, flows: int = 200, seed: int = 7, minutes
             session=lab.session,
             start=int(time.time()) - minutes * 60,
             span=minutes * 60,
+            flow_log_ids=[f["FlowLogId"] for f in own],
         )
     return int(written)
 

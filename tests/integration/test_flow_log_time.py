@@ -23,4 +23,5 @@ def test_background_records_start_when_the_flow_log_was_created(lab: labkit.Lab)
     assert min(e["timestamp"] for e in events) >= created * 1000
     starts = [int(e["message"].split()[10]) for e in events]  # the record's own start field
     assert min(starts) >= created
-    assert lab.topology().flow_logs[0].created == created  # discover reads CreationTime
+    (seen,) = [f for f in lab.topology().flow_logs if f.id == flow_log["FlowLogId"]]
+    assert seen.created == created  # discover reads CreationTime
