@@ -133,7 +133,7 @@ class Lab:
         Parameters
         ----------
         source: an instance's Name tag or id (or an internet address, for inbound traffic).
-        destination: an instance, a private or public IP, or an internet address.
+        destination: an instance, a private or public IP, an internet address, or "s3".
         protocol: "icmp", "tcp" or "udp"; port: the destination port for tcp and udp.
 
         Returns
@@ -154,6 +154,8 @@ class Lab:
             port,
         )
         label = protocol.upper() + (f" port {port}" if port is not None else "")
+        if destination.strip().lower() == "s3" and not (protocol == "tcp" and port):
+            label = "TCP port 443"  # reach sends HTTPS to S3 (labkit.netsim.reach)
         return ReachReport(source, destination, label, verdict)
 
     def instance(self, name_or_id: str) -> Instance:

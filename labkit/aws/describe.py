@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from labkit.netsim.discover import OPERATIONS
+from labkit.netsim.discover import ENTRIES_OPERATION, OPERATIONS
 
 
 def _snake(operation: str) -> str:
@@ -21,7 +21,8 @@ def describe_answers(ec2: Any) -> dict[str, Any]:
 
     Returns
     -------
-    ``{"Region": ..., "DescribeVpcs": {"Vpcs": [...]}, ...}``, ready for ``discover``.
+    ``{"Region": ..., "DescribeVpcs": {"Vpcs": [...]}, ...}``, ready for ``discover``
+    (and ``GetManagedPrefixListEntries`` by prefix-list id, for lists answered without CIDRs).
     """
     answers: dict[str, Any] = {"Region": ec2.meta.region_name}
     for operation, key in OPERATIONS.items():
@@ -33,4 +34,10 @@ def describe_answers(ec2: Any) -> dict[str, Any]:
         else:
             items.extend(getattr(ec2, method)().get(key, []))
         answers[operation] = {key: items}
+    # A prefix list answered without its CIDRs: ask for its entries (the S3 gateway route's).
+    answers[ENTRIES_OPERATION] = {
+        pl["PrefixListId"]: ec2.get_managed_prefix_list_entries(PrefixListId=pl["PrefixListId"])
+        for pl in answers["DescribePrefixLists"]["PrefixLists"]
+        if not pl.get("Cidrs")
+    }
     return answers

@@ -22,7 +22,10 @@ def register(subparsers: Any) -> None:
         "--from", dest="src", required=True, help="instance id or Name tag, or an internet IP"
     )
     parser.add_argument(
-        "--to", dest="dst", required=True, help="instance id or Name, private/public/internet IP"
+        "--to",
+        dest="dst",
+        required=True,
+        help="instance id or Name, private/public/internet IP, or s3 (HTTPS to S3)",
     )
     parser.add_argument("--protocol", choices=("icmp", "tcp", "udp"), default="icmp")
     parser.add_argument("--port", type=int, default=None, help="destination port (tcp and udp)")

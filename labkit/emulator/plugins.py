@@ -5,3 +5,4 @@ import labkit.emulator.flows  # noqa: F401
 import labkit.emulator.iam  # noqa: F401
 import labkit.emulator.logs  # noqa: F401
 import labkit.emulator.shell.ssm  # noqa: F401
+import labkit.emulator.vpce  # noqa: F401

@@ -3,6 +3,11 @@
 ``answers`` maps an EC2 operation name to its (merged, all pages) response, as boto3 returns
 it: ``{"DescribeVpcs": {"Vpcs": [...]}, "DescribeSubnets": {...}, ...}``. Missing
 operations count as empty. ``labkit.aws.describe.describe_answers`` collects them.
+
+Prefix lists come from DescribePrefixLists (AWS-managed lists, with their ``Cidrs``); when
+an answer lacks the CIDRs, ``GetManagedPrefixListEntries`` maps a prefix-list id to that
+call's answer (``{"pl-…": {"Entries": [{"Cidr": …}]}}``) and fills them in. Gateway
+endpoints in state ``deleted`` are left out: AWS lists them for a while, with no routes.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ OPERATIONS = {  # operation → the list key in its response
     "DescribeVpcEndpoints": "VpcEndpoints",
     "DescribePrefixLists": "PrefixLists",
 }
+# Per prefix list: GetManagedPrefixListEntries answers, when DescribePrefixLists lacks Cidrs.
+ENTRIES_OPERATION = "GetManagedPrefixListEntries"
 # Route target keys, in the order AWS fills them.
 _TARGET_KEYS = (
     "VpcPeeringConnectionId",
@@ -126,6 +133,15 @@ def parse_route(raw: dict[str, Any]) -> Route | None:
         return None
     target = next((raw[k] for k in _TARGET_KEYS if raw.get(k)), "unknown")
     return Route(dest, target, raw.get("State", "active"))
+
+
+def _prefix_cidrs(answers: Mapping[str, Any], raw: dict[str, Any]) -> tuple[str, ...]:
+    """A prefix list's IPv4 CIDRs (IPv6 is not simulated), from its answer or its entries."""
+    cidrs = raw.get("Cidrs")
+    if not cidrs:
+        entries = (answers.get(ENTRIES_OPERATION) or {}).get(raw["PrefixListId"]) or {}
+        cidrs = [e["Cidr"] for e in entries.get("Entries", []) if e.get("Cidr")]
+    return tuple(c for c in cidrs if ":" not in c)
 
 
 def _interface(raw: dict[str, Any], owner: str, public_ip: str | None = None) -> NetworkInterface:
@@ -229,7 +245,7 @@ def discover(answers: Mapping[str, Any]) -> Topology:
         for a in _items(answers, "DescribeNetworkAcls")
     ]
     prefix_lists = [
-        PrefixList(p["PrefixListId"], p.get("PrefixListName", ""), tuple(p.get("Cidrs", [])))
+        PrefixList(p["PrefixListId"], p.get("PrefixListName", ""), _prefix_cidrs(answers, p))
         for p in _items(answers, "DescribePrefixLists")
     ]
     pl_by_name = {p.name: p.id for p in prefix_lists}
@@ -245,6 +261,7 @@ def discover(answers: Mapping[str, Any]) -> Topology:
         )
         for e in _items(answers, "DescribeVpcEndpoints")
         if e.get("VpcEndpointType", "Gateway") == "Gateway"
+        and str(e.get("State", "available")).lower() not in ("deleted", "deleting")
     ]
     return Topology(
         tuple(vpcs),

@@ -31,42 +31,36 @@ PEERING_NOT_TRANSITIVE, UNKNOWN_ADDRESS, UNSUPPORTED_TARGET.
 Sources are instance ids or Name tags, or an internet address (inbound traffic). A named
 destination means its primary private IP (or its public IP from the internet); give an IP to
 choose. An internet address appears in the hop lists as itself.
+
+The destination ``"s3"`` means S3 in the topology's Region: one address of its prefix list
+(:func:`labkit.netsim.services.s3_address`), over HTTPS. S3 is an HTTPS service, so the
+request is TCP port 443 unless ``tcp`` and another port are given (our choice). S3 stands
+as that one address: a more specific route that covers only other S3 ranges is not seen. A
+gateway endpoint's prefix-list route wins over ``0.0.0.0/0`` by longest prefix, so the hops
+name the endpoint or the internet gateway that carries the request.
+
+The stages themselves are in :mod:`labkit.netsim.walk`; :class:`~.verdict.Stage` names them.
 """
 
 from __future__ import annotations
 
-from labkit.netsim import codes
 from labkit.netsim.endpoints import Endpoint, destination_address, known_instances, resolve_source
 from labkit.netsim.errors import InvalidAddressError, UnknownEndpointError
-from labkit.netsim.filters import ECHO_REPLY, ECHO_REQUEST, Packet, acl_decision, sg_allowing
-from labkit.netsim.model import (
-    ALL,
-    PROTOCOL_NAMES,
-    NetworkInterface,
-    SecurityGroup,
-    Topology,
-)
-from labkit.netsim.routing import Arrival, NoPath, from_internet, on_internet, route, who
-from labkit.netsim.verdict import Blocked, Trace, Verdict
+from labkit.netsim.filters import ECHO_REPLY, ECHO_REQUEST, Packet
+from labkit.netsim.model import ALL, Topology
+from labkit.netsim.routing import on_internet
+from labkit.netsim.services import S3_LABEL, is_s3, s3_address, with_s3_prefix_list
+from labkit.netsim.verdict import STAGES, Delivered, Stage, Trace, Verdict
+from labkit.netsim.walk import Walk, describe
 
 # Linux clients pick source ports from 32768–60999, Windows from 49152–65535, NAT gateways
 # and ELB from 1024–65535; 49152 lies in all of them, so ACLs written for any client pass it.
 # https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html
 EPHEMERAL_PORT = 49152
 PROTOCOLS = {"icmp": 1, "tcp": 6, "udp": 17}
+HTTPS = 443
 
-STAGES = (
-    "source",
-    "source-sg",
-    "source-acl",
-    "forward-route",
-    "destination",
-    "destination-acl",
-    "destination-sg",
-    "reply-acl",
-    "return-route",
-    "source-reply-acl",
-)
+__all__ = ["EPHEMERAL_PORT", "STAGES", "Stage", "Trace", "Verdict", "describe", "reach", "trace"]
 
 
 def reach(
@@ -78,8 +72,8 @@ def reach(
     ----------
     topo: the network, hand-built or from :func:`labkit.netsim.discover`.
     src: an instance id or Name tag, or an internet IP address (traffic coming in).
-    dst: an instance id or Name tag, a private or public IP, or an internet address.
-    protocol: "icmp" (echo), "tcp" or "udp".
+    dst: an instance id or Name tag, a private or public IP, an internet address, or "s3".
+    protocol: "icmp" (echo), "tcp" or "udp" (S3: TCP 443 unless "tcp" and a port are given).
     port: the destination port, required for tcp and udp.
 
     Returns
@@ -102,34 +96,14 @@ def _protocol(protocol: str, port: int | None) -> tuple[int, int]:
     return number, int(port)
 
 
-def _groups(topo: Topology, eni: NetworkInterface) -> list[SecurityGroup]:
-    return [
-        g for g in (topo.get(i) for i in eni.security_group_ids) if isinstance(g, SecurityGroup)
-    ]
-
-
-def describe(packet: Packet, reply: bool = False) -> str:
-    """A learner's words for a packet: "ICMP echo", "TCP port 22", …"""
-    if packet.protocol == 1:
-        return "ICMP echo replies" if reply else "ICMP echo requests"
-    name = PROTOCOL_NAMES.get(packet.protocol, f"protocol {packet.protocol}")
-    if reply:
-        return f"{name} replies to port {packet.port} (the client's ephemeral port)"
-    return f"{name} port {packet.port}"
-
-
-class _Walk:
-    """Accumulates hops and stops at the first failure (internal to :func:`trace`)."""
-
-    def __init__(self) -> None:
-        self.forward: list[str] = []
-        self.back: list[str] = []
-        self.stage: str | None = None
-        self.blocked: Blocked | None = None
-        self.explanation = ""
-
-    def fail(self, stage: str, component: str, code: str, explanation: str) -> None:
-        self.stage, self.blocked, self.explanation = stage, Blocked(component, code), explanation
+def _s3_protocol(protocol: str, port: int | None) -> tuple[int, int]:
+    """S3 answers HTTPS: TCP 443, or the TCP port given."""
+    name = str(protocol).lower()
+    if name == "udp":
+        raise InvalidAddressError("S3 answers HTTPS only: use tcp (port 443)")
+    if name == "tcp" and port is not None:
+        return _protocol("tcp", port)
+    return _protocol("tcp", HTTPS)
 
 
 def trace(
@@ -141,12 +115,19 @@ def trace(
     src_port: int = EPHEMERAL_PORT,
 ) -> Trace:
     """Like :func:`reach`, but also return the failed stage and addresses (for traffic)."""
-    proto, dport = _protocol(protocol, port)
+    named: Endpoint | None
+    if is_s3(dst):
+        proto, dport = _s3_protocol(protocol, port)
+        topo = with_s3_prefix_list(topo)
+        address = s3_address(topo)
+        named = Endpoint(S3_LABEL, address)
+    else:
+        proto, dport = _protocol(protocol, port)
     source = resolve_source(topo, src)
+    if not is_s3(dst):
+        address, named = destination_address(topo, dst, source.eni is None)
     request = Packet(proto, dport, ECHO_REQUEST)
     reply = Packet(proto, src_port, ECHO_REPLY)
-    walk = _Walk()
-    address, named = destination_address(topo, dst, source.eni is None)
     if (
         source.eni is None
         and named is None
@@ -157,21 +138,11 @@ def trace(
             f"{source.address} and {address} are both outside the topology: one end must be an "
             f"instance (known instances are {known_instances(topo)})"
         )
-    dest = _walk(topo, walk, source, address, named, request, reply)
-    arrival_kind = dest[1] if dest else None
-    seen = dest[2] if dest else source.address
-    destination = dest[0] if dest else named
+    walk = Walk(topo, source, request, reply)
+    delivered = walk.run(address, named)
+    destination = delivered.destination if delivered else named
     if walk.blocked is None:
-        via = f" via {arrival_kind}" if arrival_kind not in (None, "local") else ""
-        gateways = [h for h in walk.forward if h.split("-")[0] in {"pcx", "igw", "vpce"}]
-        if gateways:
-            via = f" via {' and '.join(dict.fromkeys(gateways))}"
-        target = destination.label if destination else address
-        if destination and destination.eni and address != destination.eni.private_ip:
-            target = f"{target} at {address}"
-        walk.explanation = (
-            f"{source.label} reaches {target} with {describe(request)}{via}, and the replies return"
-        )
+        walk.explanation = _success(walk, source, destination, address, request, delivered)
     verdict = Verdict(
         walk.blocked is None, tuple(walk.forward), tuple(walk.back), walk.blocked, walk.explanation
     )
@@ -183,231 +154,27 @@ def trace(
         proto,
         dport,
         src_port,
-        seen,
+        delivered.seen_source if delivered else source.address,
         address,
-        arrival_kind,
+        delivered.kind if delivered else None,
     )
 
 
-def _walk(
-    topo: Topology,
-    walk: _Walk,
+def _success(
+    walk: Walk,
     source: Endpoint,
+    destination: Endpoint | None,
     address: str,
-    named: Endpoint | None,
     request: Packet,
-    reply: Packet,
-) -> tuple[Endpoint | None, str, str] | None:
-    """Run the stages; return (destination, arrival kind, seen source) once delivered."""
-    src_eni, fwd = source.eni, walk.forward
-    if src_eni is None:  # from the internet
-        fwd.append(source.address)
-        if named is not None and not address:
-            fwd.append(named.eni.id if named.eni else named.label)
-            walk.fail(
-                "forward-route",
-                named.eni.id if named.eni else named.label,
-                codes.NO_PUBLIC_IP,
-                f"{named.eni.id if named.eni else ''} of {named.label} has no public IPv4 address, "
-                "so it cannot be reached from the internet; launch it with a public IP or attach "
-                "an Elastic IP",
-            )
-            return None
-        arrival: Arrival | NoPath = from_internet(topo, source.address, address)
-        src_groups: list[SecurityGroup] = []
-    else:
-        if source.instance is not None:
-            fwd.append(source.instance.id)
-            if source.instance.state != "running":
-                walk.fail(
-                    "source",
-                    source.instance.id,
-                    codes.BAD_STATE,
-                    f"{source.label} ({source.instance.id}) is {source.instance.state}; "
-                    "start it first",
-                )
-                return None
-        fwd.append(src_eni.id)
-        if address in (src_eni.private_ip, src_eni.public_ip):
-            walk.back.extend(reversed(fwd))
-            return Endpoint(source.label, address, src_eni, source.instance), "local", address
-        arrival = route(topo, src_eni, address)
-        peer_groups: frozenset[str] = frozenset()
-        if isinstance(arrival, Arrival) and arrival.kind in ("local", "peering") and arrival.eni:
-            peer_groups = frozenset(arrival.eni.security_group_ids)
-        src_groups = _groups(topo, src_eni)
-        sg = sg_allowing(topo, src_groups, True, request, address, peer_groups)
-        if sg is None:
-            blocker = src_groups[0].id if src_groups else src_eni.id
-            fwd.append(blocker)
-            walk.fail(
-                "source-sg",
-                blocker,
-                codes.ENI_SG_RULES_MISMATCH,
-                f"{blocker} on {who(topo, src_eni)} does not allow outbound "
-                f"{describe(request)} to {address}; add an outbound rule for it",
-            )
-            return None
-        fwd.append(sg.id)
-        src_groups = [sg]
-        same_subnet = (
-            isinstance(arrival, Arrival)
-            and arrival.eni is not None
-            and arrival.eni.subnet_id == src_eni.subnet_id
-        )
-        if not same_subnet and not _acl(
-            topo, walk, fwd, src_eni.subnet_id, True, request, address, "source-acl"
-        ):
-            return None
-    if isinstance(arrival, NoPath):
-        for hop in (*arrival.hops, arrival.component):
-            if hop not in fwd:
-                fwd.append(hop)
-        walk.fail("forward-route", arrival.component, arrival.code, arrival.explanation)
-        return None
-    fwd.extend(arrival.hops)
-    return _arrive(topo, walk, source, arrival, named, request, reply, src_groups)
-
-
-def _acl(
-    topo: Topology,
-    walk: _Walk,
-    hops: list[str],
-    subnet_id: str,
-    egress: bool,
-    packet: Packet,
-    peer: str,
-    stage: str,
-) -> bool:
-    acl = topo.acl_for(subnet_id)
-    if acl is None:
-        return True
-    hops.append(acl.id)
-    decision = acl_decision(acl, egress, packet, peer)
-    if decision.allowed:
-        return True
-    is_reply = stage in ("reply-acl", "source-reply-acl")
-    way = "outbound" if egress else "inbound"
-    toward = "to" if egress else "from"
-    rule = (
-        f"rule {decision.rule_number} denies it; "
-        f"add an allow rule numbered below {decision.rule_number}"
-        if decision.rule_number is not None
-        else "no rule allows it; add an allow rule"
-    )
-    lead = "network ACLs are stateless, so " if is_reply else ""
-    walk.fail(
-        stage,
-        acl.id,
-        codes.SUBNET_ACL_RESTRICTION,
-        f"{lead}{acl.id} on {subnet_id} blocks {way} {describe(packet, is_reply)} {toward} "
-        f"{peer}: {rule}",
-    )
-    return False
-
-
-def _arrive(
-    topo: Topology,
-    walk: _Walk,
-    source: Endpoint,
-    arrival: Arrival,
-    named: Endpoint | None,
-    request: Packet,
-    reply: Packet,
-    src_groups: list[SecurityGroup],
-) -> tuple[Endpoint | None, str, str] | None:
-    """Stages 5–9: the destination's filters, then the reply's way back."""
-    fwd, back = walk.forward, walk.back
-    src_eni = source.eni
-    dst_eni = arrival.eni
-    if dst_eni is None:  # the internet or a gateway endpoint answers
-        far = arrival.target
-        if arrival.kind == "internet":
-            fwd.append(far)
-        back.extend(reversed(fwd[fwd.index(arrival.hops[0]) + 1 :]))
-        dest = named or Endpoint(far, far)
-        if src_eni is not None and not _acl(
-            topo, walk, back, src_eni.subnet_id, False, reply, far, "source-reply-acl"
-        ):
-            return dest, arrival.kind, arrival.seen_source
-        _finish_back(walk, source, src_groups)
-        return dest, arrival.kind, arrival.seen_source
-    inst = topo.instance_of(dst_eni)
-    dest = Endpoint(topo.label(inst) if inst else dst_eni.id, arrival.target, dst_eni, inst)
-    if inst is not None and inst.state != "running":
-        fwd.extend([dst_eni.id, inst.id])
-        walk.fail(
-            "destination",
-            inst.id,
-            codes.BAD_STATE,
-            f"{dest.label} ({inst.id}) is {inst.state}; start it first",
-        )
-        return dest, arrival.kind, arrival.seen_source
-    same_subnet = src_eni is not None and src_eni.subnet_id == dst_eni.subnet_id
-    seen = arrival.seen_source
-    if not same_subnet and not _acl(
-        topo, walk, fwd, dst_eni.subnet_id, False, request, seen, "destination-acl"
-    ):
-        return dest, arrival.kind, seen
-    private = arrival.kind in ("local", "peering") and src_eni is not None
-    peer_groups = frozenset(src_eni.security_group_ids) if private and src_eni else frozenset()
-    groups = _groups(topo, dst_eni)
-    sg = sg_allowing(topo, groups, False, request, seen, peer_groups)
-    if sg is None:
-        blocker = groups[0].id if groups else dst_eni.id
-        fwd.append(blocker)
-        walk.fail(
-            "destination-sg",
-            blocker,
-            codes.ENI_SG_RULES_MISMATCH,
-            f"{blocker} on {who(topo, dst_eni)} does not allow inbound {describe(request)} "
-            f"from {seen}; add an inbound rule allowing it",
-        )
-        return dest, arrival.kind, seen
-    fwd.extend([sg.id, dst_eni.id] + ([inst.id] if inst else []))
-    back.extend(([inst.id] if inst else []) + [dst_eni.id, sg.id])
-    if not same_subnet and not _acl(
-        topo, walk, back, dst_eni.subnet_id, True, reply, seen, "reply-acl"
-    ):
-        return dest, arrival.kind, seen
-    if same_subnet:
-        _finish_back(walk, source, src_groups)
-        return dest, arrival.kind, seen
-    home = route(topo, dst_eni, seen, reply=True)
-    if isinstance(home, NoPath):
-        back.extend(home.hops)
-        if home.component not in back:
-            back.append(home.component)
-        walk.fail("return-route", home.component, home.code, f"for the replies: {home.explanation}")
-        return dest, arrival.kind, seen
-    back.extend(home.hops)
-    returned = (
-        home.eni.id == src_eni.id
-        if (home.eni and src_eni)
-        else (home.kind == "internet" and src_eni is None)
-    )
-    if not returned:
-        rtb = home.hops[0]
-        walk.fail(
-            "return-route",
-            rtb,
-            codes.CANNOT_ROUTE,
-            f"{rtb} sends the replies for {seen} via {home.gateway or 'local'}, which does not "
-            f"lead back to {source.label}; route {seen} back the way the request came",
-        )
-        return dest, arrival.kind, seen
-    if src_eni is not None and not _acl(
-        topo, walk, back, src_eni.subnet_id, False, reply, home.seen_source, "source-reply-acl"
-    ):
-        return dest, arrival.kind, seen
-    _finish_back(walk, source, src_groups)
-    return dest, arrival.kind, seen
-
-
-def _finish_back(walk: _Walk, source: Endpoint, src_groups: list[SecurityGroup]) -> None:
-    if source.eni is None:
-        walk.back.append(source.address)
-        return
-    walk.back.extend([g.id for g in src_groups[:1]] + [source.eni.id])
-    if source.instance is not None:
-        walk.back.append(source.instance.id)
+    delivered: Delivered | None,
+) -> str:
+    """The sentence for a reachable verdict: who reaches what, how, via which gateways."""
+    kind = delivered.kind if delivered else None
+    via = f" via {kind}" if kind not in (None, "local") else ""
+    gateways = [h for h in walk.forward if h.split("-")[0] in {"pcx", "igw", "vpce"}]
+    if gateways:
+        via = f" via {' and '.join(dict.fromkeys(gateways))}"
+    target = destination.label if destination else address
+    if destination and destination.eni and address != destination.eni.private_ip:
+        target = f"{target} at {address}"
+    return f"{source.label} reaches {target} with {describe(request)}{via}, and the replies return"

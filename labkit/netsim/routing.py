@@ -97,9 +97,13 @@ def _advice(topo: Topology, vpc_id: str, address: str) -> str:
     """What route would carry traffic from the VPC to the address."""
     igw = topo.igw_for(vpc_id)
     if on_internet(address):
+        service = next(
+            (p for p in topo.prefix_lists if any(in_cidr(address, c) for c in p.cidrs)), None
+        )
+        also = f", or use a gateway endpoint for {service.name}" if service else ""
         if igw:
-            return f"add a route to 0.0.0.0/0 via {igw.id}"
-        return f"attach an internet gateway to {vpc_id} and add a route to 0.0.0.0/0 via it"
+            return f"add a route to 0.0.0.0/0 via {igw.id}{also}"
+        return f"attach an internet gateway to {vpc_id} and add a route to 0.0.0.0/0 via it{also}"
     for other in topo.vpcs_containing(address):
         if other == vpc_id:
             continue

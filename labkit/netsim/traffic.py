@@ -12,6 +12,13 @@ Semantics, from https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-recor
 * ICMP has ports ``0 0``; srcaddr/dstaddr show the ENI's primary PRIVATE address, even for
   traffic to or from its public IP; the far end shows as the address on the wire;
 * ``traffic-path`` is only set for egress records; ``tcp-flags`` ORs SYN, FIN and SYN-ACK.
+
+Traffic to S3 (``Exchange(src, "s3", "tcp", 443)``) goes to an address of S3's prefix list
+(:func:`labkit.netsim.services.s3_address`), through the gateway endpoint or the internet
+gateway that the route table picks: the instance's ENI records the request (egress,
+traffic-path 7 through an endpoint or 8 through an IGW on Nitro, 2 on Xen) and the reply
+(ingress), with ``pkt-dst-aws-service``/``pkt-src-aws-service`` ``S3``. Through an
+endpoint S3 sees the private address; the ENI records its private address either way.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from functools import cached_property
 
 from labkit.netsim.filters import in_cidr
 from labkit.netsim.model import FlowLog, NetworkInterface, Topology
-from labkit.netsim.reach import EPHEMERAL_PORT, STAGES, Trace, trace
+from labkit.netsim.reach import EPHEMERAL_PORT, Stage, Trace, trace
 from labkit.netsim.records import FlowRecord, LogFormat
+from labkit.netsim.services import is_s3, with_s3_prefix_list
 
 # traffic-path: 1 same VPC, 2 IGW or gateway endpoint, 4 intra-Region peering, 7 gateway
 # endpoint (Nitro), 8 IGW (Nitro). Instance families on the Xen hypervisor get 2; all others
@@ -103,10 +111,6 @@ class Outcome:
         return self.trace.verdict.reachable
 
 
-def _passed(failed: str | None, stage: str) -> bool:
-    return failed is None or STAGES.index(failed) > STAGES.index(stage)
-
-
 def _traffic_path(topo: Topology, eni: NetworkInterface, kind: str | None) -> int | None:
     inst = topo.instance_of(eni)
     nitro = inst is None or inst.instance_type.split(".")[0] not in XEN_FAMILIES
@@ -129,6 +133,8 @@ def aws_service(topo: Topology, address: str) -> str | None:
 
 def simulate(topo: Topology, exchange: Exchange) -> Outcome:
     """Run one exchange through the network and return its trace and flow-log records."""
+    if is_s3(exchange.dst):  # so pkt-*-aws-service names S3 even without DescribePrefixLists
+        topo = with_s3_prefix_list(topo)
     t = trace(topo, exchange.src, exchange.dst, exchange.protocol, exchange.port, exchange.src_port)
     failed, src_eni = t.failed_stage, t.source.eni
     dst_eni = t.destination.eni if t.destination else None
@@ -195,45 +201,45 @@ def simulate(topo: Topology, exchange: Exchange) -> Outcome:
             if fl.traffic_type in ("ALL", record.action):
                 out.append(LoggedRecord(fl, record))
 
-    if src_eni is not None and _passed(failed, "source"):
+    if src_eni is not None and Stage.SOURCE.passed(failed):
         emit(
             src_eni,
             True,
-            failed in ("source-sg", "source-acl"),
+            failed in (Stage.SOURCE_SG, Stage.SOURCE_ACL),
             src_eni.private_ip,
             dst_addr,
             req_ports,
             request_size,
             req_flags,
         )
-    reached = _passed(failed, "destination")
+    reached = Stage.DESTINATION.passed(failed)
     if dst_eni is not None and reached:
         emit(
             dst_eni,
             False,
-            failed in ("destination-acl", "destination-sg"),
+            failed in (Stage.DESTINATION_ACL, Stage.DESTINATION_SG),
             t.seen_source,
             dst_eni.private_ip,
             req_ports,
             request_size,
             req_flags,
         )
-        if _passed(failed, "destination-sg"):
+        if Stage.DESTINATION_SG.passed(failed):
             emit(
                 dst_eni,
                 True,
-                failed == "reply-acl",
+                failed == Stage.REPLY_ACL,
                 dst_eni.private_ip,
                 t.seen_source,
                 rep_ports,
                 reply_size,
                 rep_flags,
             )
-    if src_eni is not None and _passed(failed, "return-route") and reached:
+    if src_eni is not None and Stage.RETURN_ROUTE.passed(failed) and reached:
         emit(
             src_eni,
             False,
-            failed == "source-reply-acl",
+            failed == Stage.SOURCE_REPLY_ACL,
             dst_addr,
             src_eni.private_ip,
             rep_ports,

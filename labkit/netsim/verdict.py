@@ -3,9 +3,43 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from labkit.netsim.endpoints import Endpoint
+
+
+class Stage(StrEnum):
+    """The stages a reach query walks, in order (see :mod:`labkit.netsim.reach`)."""
+
+    SOURCE = "source"
+    SOURCE_SG = "source-sg"
+    SOURCE_ACL = "source-acl"
+    FORWARD_ROUTE = "forward-route"
+    DESTINATION = "destination"
+    DESTINATION_ACL = "destination-acl"
+    DESTINATION_SG = "destination-sg"
+    REPLY_ACL = "reply-acl"
+    RETURN_ROUTE = "return-route"
+    SOURCE_REPLY_ACL = "source-reply-acl"
+
+    def passed(self, failed: Stage | str | None) -> bool:
+        """True if a walk that failed at ``failed`` (None: it did not fail) got past this stage."""
+        order = list(Stage)
+        return failed is None or order.index(Stage(failed)) > order.index(self)
+
+
+STAGES: tuple[Stage, ...] = tuple(Stage)
+REPLY_ACL_STAGES = frozenset({Stage.REPLY_ACL, Stage.SOURCE_REPLY_ACL})
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """Where a request arrived: the destination, how (an arrival kind), the source it saw."""
+
+    destination: Endpoint | None
+    kind: str  # local | peering | internet-gateway | internet | endpoint
+    seen_source: str  # the source's address as the destination sees it
 
 
 @dataclass(frozen=True)
@@ -55,7 +89,7 @@ class Trace:
     """Everything a query found: the verdict, the stage that failed, and the addresses used."""
 
     verdict: Verdict
-    failed_stage: str | None
+    failed_stage: Stage | None
     source: Endpoint
     destination: Endpoint | None
     protocol: int

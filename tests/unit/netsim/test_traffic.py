@@ -136,3 +136,38 @@ def test_background_without_flow_logs_or_public_instances_is_empty() -> None:
     assert background_records(topo, 10) == []
     assert len(background_exchanges(topo, 10)) == 10
     assert LogFormat.parse(None).version == 2
+
+
+def _s3_records(endpoint: bool) -> tuple[list[FlowRecord], dict[str, str]]:
+    from labkit.netsim.topologies import lab1_builder
+
+    b, ids = lab1_builder()
+    if endpoint:
+        ids["vpce"] = b.gateway_endpoint(ids["vpc1"], [ids["rtb1"]])
+    fmt = LogFormat.parse(
+        "${srcaddr} ${dstaddr} ${dstport} ${protocol} ${action} ${flow-direction} "
+        "${traffic-path} ${pkt-dst-aws-service} ${pkt-src-aws-service}"
+    )
+    exchange = Exchange("Instance 1", "s3", "tcp", 443, packets=10, bytes=4000, start=T0)
+    topo = b.build()
+    topo = topo.with_resource(replace(topo.get(ids["flow_log"]), log_format=fmt.text))
+    out = simulate(topo, exchange).records
+    return [FlowRecord.parse(r.line(), fmt) for r in out], ids
+
+
+def test_s3_through_the_internet_gateway_goes_to_s3_addresses_with_path_8() -> None:
+    out, _ = _s3_records(endpoint=False)
+    assert [(r.srcaddr, r.dstaddr, r.flow_direction, r.traffic_path) for r in out] == [
+        ("10.1.0.10", "52.216.0.1", "egress", 8),  # IGW, Nitro (t3)
+        ("52.216.0.1", "10.1.0.10", "ingress", None),  # traffic-path is egress-only
+    ]
+    assert (out[0].dstport, out[0].protocol, out[0].action) == (443, 6, "ACCEPT")
+    assert (out[0].pkt_dst_aws_service, out[1].pkt_src_aws_service) == ("S3", "S3")
+
+
+def test_s3_through_the_gateway_endpoint_has_traffic_path_7() -> None:
+    out, _ = _s3_records(endpoint=True)
+    assert [(r.dstaddr, r.traffic_path, r.action) for r in out] == [
+        ("52.216.0.1", 7, "ACCEPT"),
+        ("10.1.0.10", None, "ACCEPT"),
+    ]
