@@ -1,8 +1,9 @@
 """Remove everything a lab created, found by its tag, in an order AWS accepts.
 
 Instances go first (their network interfaces hold the subnets and security groups), then
-flow logs, peering connections and the routes through them, internet gateways, subnets,
-security groups, VPCs, the log group, and the IAM role, instance profile and policy.
+flow logs, peering connections and the routes through them, VPC endpoints (their routes
+go with them), internet gateways, subnets, security groups, VPCs, the log group, and the
+IAM role, instance profile and policy.
 Each step lists before it deletes, so ``plan`` (a dry run) and ``remove`` agree.
 """
 
@@ -12,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws import endpoints
 from labkit.tables import Table
 
 if TYPE_CHECKING:
@@ -50,6 +52,8 @@ def plan(lab: Lab) -> list[Doomed]:
         for p in (p for page in pages for p in page["VpcPeeringConnections"]):
             if p["Status"]["Code"] not in gone:
                 found.append(Doomed("peering connection", p["VpcPeeringConnectionId"], _name(p)))
+        for e in endpoints.lab_endpoints(lab):
+            found.append(Doomed("VPC endpoint", e["VpcEndpointId"], _name(e)))
         for g in ec2.describe_internet_gateways(Filters=lab.filters())["InternetGateways"]:
             found.append(Doomed("internet gateway", g["InternetGatewayId"], _name(g)))
         for s in ec2.describe_subnets(Filters=lab.filters())["Subnets"]:
@@ -140,6 +144,7 @@ def _role(lab: Lab, name: str) -> None:
 _DELETE = {
     "flow log": lambda lab, i: lab.ec2.delete_flow_logs(FlowLogIds=[i]),
     "peering connection": _peering,
+    "VPC endpoint": lambda lab, i: endpoints.delete_endpoints(lab, [i]),
     "internet gateway": _igw,
     "subnet": lambda lab, i: lab.ec2.delete_subnet(SubnetId=i),
     "security group": lambda lab, i: lab.ec2.delete_security_group(GroupId=i),

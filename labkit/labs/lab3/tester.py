@@ -23,11 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from labkit.netsim.s3path import HOST_PUBLIC_IP
 from labkit.policy import Decision, Policy, PolicyError, Request, evaluate, parse_policy
 
-# The host's public address (TEST-NET-3, RFC 5737): the learner's laptop, "the internet".
-# The same value as labkit.netsim.s3path.HOST_PUBLIC_IP.
-HOST_PUBLIC_IP = "203.0.113.10"
 PATHS = ("internet", "endpoint")
 # The three policies the tester holds, in the order evaluate() reads them.
 KINDS = ("identity", "resource", "endpoint")
