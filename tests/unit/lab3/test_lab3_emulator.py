@@ -1,0 +1,86 @@
+"""Lab 3 on the emulator: the endpoint step and its check, the reset, the paths, teardown."""
+
+from __future__ import annotations
+
+import pytest
+
+import labkit
+from labkit import labs
+from labkit.errors import CheckFailed
+from labkit.labs.lab3 import checks
+from labkit.labs.lab3.explain import explain
+from labkit.labs.lab3.plan import Lab3
+
+
+def _bucket(lab: labkit.Lab) -> Lab3:
+    """Notebook 01's network, and the bucket notebook 04 makes (its name, its tag)."""
+    labs.ensure_upto(lab, "01")
+    plan = Lab3.for_lab(lab)
+    lab.s3.create_bucket(Bucket=plan.bucket)
+    lab.s3.put_bucket_tagging(Bucket=plan.bucket, Tagging={"TagSet": lab.tags(plan.bucket)})
+    return plan
+
+
+def test_lab3_steps_reset_and_teardown(lab: labkit.Lab, capsys: pytest.CaptureFixture[str]) -> None:
+    plan = _bucket(lab)
+    assert Lab3.ready(lab) == plan
+    assert capsys.readouterr().out.strip() == "reset: nothing to reset (a first run)"
+    with pytest.raises(CheckFailed, match="step 05.1 failed: VPC 1 has no S3 gateway endpoint"):
+        checks.endpoint_created(lab, plan)
+
+    # Step 1, as the notebook's cell does it: no route table yet.
+    created = lab.ec2.create_vpc_endpoint(
+        VpcEndpointType="Gateway", VpcId=plan.vpc_id, ServiceName=plan.service,
+        TagSpecifications=lab.tag_spec("vpc-endpoint", plan.endpoint_name),
+    )["VpcEndpoint"]  # fmt: skip
+    vpce = created["VpcEndpointId"]
+    line = str(checks.endpoint_created(lab, plan))
+    assert line == (
+        "step 05.1 ok: VPC 1 has one S3 gateway endpoint (available), "
+        "associated with 0 route tables"
+    )
+    assert explain(lab, plan, plan.instance).path.kind == "internet"
+    assert explain(lab, plan, None).path.kind == "internet"
+
+    # Step 4's association moves the instance onto the endpoint path.
+    lab.ec2.modify_vpc_endpoint(VpcEndpointId=vpce, AddRouteTableIds=[plan.route_table_id])
+    through = explain(lab, plan, plan.instance)
+    assert through.path.kind == "endpoint" and through.path.vpce_id == vpce
+    assert "aws:SourceIp" not in through.path.context()
+
+    # Step 2's policy is accepted by the guard, then stored.
+    lab.s3.put_bucket_policy(Bucket=plan.bucket, Policy=plan.checked(plan.bucket_policy(vpce)))
+    host = explain(lab, plan, None)
+    assert host.decision is not None and host.decision.decision == "explicit_deny"
+    assert [m.sid for m in host.decision.matched] == ["OnlyThroughTheEndpoint"]
+
+    # A second endpoint (a cell run twice) fails step 1's check with the way out.
+    lab.ec2.create_vpc_endpoint(VpcEndpointType="Gateway", VpcId=plan.vpc_id,
+                                ServiceName=plan.service)  # fmt: skip
+    with pytest.raises(CheckFailed, match="VPC 1 has 2 S3 endpoints.*re-run the setup cell"):
+        checks.endpoint_created(lab, plan)
+
+    # The setup cell's reset: policy first, then every S3 endpoint of VPC 1 and its routes.
+    Lab3.ready(lab)
+    said = capsys.readouterr().out.strip()
+    assert said == (
+        f"reset: the policy of bucket {plan.bucket} deleted; 2 S3 endpoints of VPC 1 deleted"
+    )
+    assert plan.stored_policy(lab) is None and plan.endpoints(lab) == []
+    routes = lab.ec2.describe_route_tables(RouteTableIds=[plan.route_table_id])["RouteTables"]
+    assert not [r for r in routes[0]["Routes"] if r.get("DestinationPrefixListId")]
+    Lab3.ready(lab)
+    assert capsys.readouterr().out.strip() == "reset: nothing to reset (a first run)"
+
+    # Teardown finds the tagged endpoint by its tag and leaves nothing tagged behind.
+    lab.ec2.create_vpc_endpoint(
+        VpcEndpointType="Gateway", VpcId=plan.vpc_id, ServiceName=plan.service,
+        RouteTableIds=[plan.route_table_id],
+        TagSpecifications=lab.tag_spec("vpc-endpoint", plan.endpoint_name),
+    )  # fmt: skip
+    planned = lab.teardown_plan()
+    assert ("VPC endpoint", plan.endpoint_name) in [(r[0], r[2]) for r in planned.rows]
+    lab.teardown()
+    assert [r for r in lab.teardown_plan().rows if r[0] != "S3 bucket"] == []
+    left = lab.ec2.describe_vpc_endpoints(Filters=lab.filters())["VpcEndpoints"]
+    assert all(e["State"] in ("deleted", "deleting") for e in left)
