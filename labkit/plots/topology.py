@@ -23,6 +23,8 @@ from labkit.netsim.model import (
     Topology,
     Vpc,
 )
+from labkit.netsim.s3path import S3Path
+from labkit.plots.s3 import Frame, draw_s3
 from labkit.plots.traffic import human_bytes
 
 COL_W, COL_GAP = 5.6, 1.6  # width of a VPC column and the gap between columns
@@ -86,7 +88,7 @@ def _routes_text(table: RouteTable | None, names: Mapping[str, str]) -> str:
         return "no route table"
     head = f"route table {table.id}{' (main)' if table.main else ''}"
     lines = [
-        f"{r.destination} → {_target_label(r.target, names)}"
+        f"{_target_label(r.destination, names)} → {_target_label(r.target, names)}"
         + (" (blackhole)" if r.state == "blackhole" else "")
         for r in table.routes
     ]
@@ -99,11 +101,14 @@ def draw_topology(
     title: str | None = None,
     vpc_ids: Collection[str] | None = None,
     traffic: Mapping[tuple[str, str], float] | None = None,
+    s3: S3Path | None = None,
 ) -> Axes:
     """Draw the topology (only ``vpc_ids``, if given) on ``ax`` and return the Axes.
 
     ``traffic`` maps (source address, destination address) to bytes; each pair is drawn as
     a red link between the instances (or the internet) whose width grows with the bytes.
+    S3 and the gateway endpoints are drawn when there are endpoints or ``s3`` (a path to
+    S3, drawn as a thick line along its hops) is given.
     """
     import matplotlib.pyplot as plt
 
@@ -123,6 +128,9 @@ def draw_topology(
     names = {igw.id: "internet gateway" for igw in topo.internet_gateways}
     names |= {p.id: f"{p.id} (peering)" for p in topo.peerings}
     names["local"] = "local"
+    names |= {e.id: f"{e.id} (endpoint)" for e in topo.endpoints}
+    names |= {p.id: f"{p.id} (S3)" for p in topo.prefix_lists if p.name.endswith(".s3")}
+    igws: dict[str, tuple[float, float]] = {}
 
     internet = (width / 2, vpc_h + 1.9)
     ax.add_patch(
@@ -160,6 +168,7 @@ def draw_topology(
             gbox = _Box(x0 + COL_W - 1.9, vpc_h - 0.35, 1.7, 0.7)
             _box(ax, gbox, "igw")
             ax.text(*_center(gbox), f"IGW\n{igw.id}", ha="center", va="center", fontsize=7.5)
+            igws[igw.id] = _center(gbox)
             ax.annotate(
                 "",
                 xy=(internet[0], internet[1] - 0.45),
@@ -228,7 +237,12 @@ def draw_topology(
     if traffic:
         _draw_traffic(ax, traffic, anchors, (internet[0], internet[1] - 0.45))
 
-    ax.set_xlim(-0.4, width + 0.4)
+    x_max = width
+    if s3 is not None or any(e.vpc_id in vpc_boxes for e in topo.endpoints):
+        boxes = {k: (b.x, b.y, b.w, b.h) for k, b in vpc_boxes.items()}
+        frame = Frame(boxes, igws, anchors, internet, width)
+        x_max = max(x_max, draw_s3(ax, topo, frame, s3))
+    ax.set_xlim(-0.4, x_max + 0.4)
     ax.set_ylim(-0.4, vpc_h + 2.6)
     ax.set_aspect("equal")
     ax.axis("off")
