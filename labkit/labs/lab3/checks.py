@@ -135,7 +135,7 @@ def _through_endpoint(lab: Lab, plan: Lab3, step: str) -> Explained:
 
 
 def instance_lists_through_endpoint(lab: Lab, plan: Lab3, step: str = "05.4") -> CheckResult:
-    """Step 4 (and 5b): the route goes to the endpoint, and the instance lists the bucket."""
+    """Step 4 (and 6): the route goes to the endpoint, and the instance lists the bucket."""
     _through_endpoint(lab, plan, step)
     if not is_default_policy(plan.endpoint(lab).get("PolicyDocument")):
         hint = "reset it: ResetPolicy=True"
@@ -169,27 +169,27 @@ def endpoint_policy_denies(lab: Lab, plan: Lab3) -> CheckResult:
 
 
 def paths(lab: Lab, plan: Lab3) -> CheckResult:
-    """Step 6: the instance through the endpoint, this computer over the internet."""
+    """Step 7: the instance through the endpoint, this computer over the internet."""
     instance = explain(lab, plan, plan.instance)
     host = explain(lab, plan, None)
     if instance.path.kind != "endpoint" or host.path.kind != "internet":
         raise _fail(
-            "05.6",
+            "05.7",
             f"{plan.instance}: {instance.path.kind}, this computer: {host.path.kind}",
             "re-run steps 1 to 5",
         )
     verdict = "allowed" if host.decision and host.decision.allowed else "denied"
     return CheckResult(
-        "05.6",
+        "05.7",
         f"{plan.instance} → gateway endpoint → S3; this computer → internet → S3 ({verdict})",
     )
 
 
 def unlocked(lab: Lab, plan: Lab3) -> CheckResult:
-    """Step 7: the admin removed the bucket policy, and this computer lists the bucket again."""
+    """Step 8: the admin removed the bucket policy, and this computer lists the bucket again."""
     if plan.stored_policy(lab) is not None:
-        raise _fail("05.7", "the bucket still has its policy", "run the delete_bucket_policy cell")
+        raise _fail("05.8", "the bucket still has its policy", "run the delete_bucket_policy cell")
     code = host_lists(lab, plan)
     if code is not None:
-        raise _fail("05.7", f"this computer is still refused ({code})", "ask the lab's lead")
-    return CheckResult("05.7", "the bucket has no policy, and this computer lists it again")
+        raise _fail("05.8", f"this computer is still refused ({code})", "ask the lab's lead")
+    return CheckResult("05.8", "the bucket has no policy, and this computer lists it again")
