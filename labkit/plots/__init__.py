@@ -19,7 +19,7 @@ __all__ = [
     "actions_over_time",
     "auto_chart",
     "draw_topology",
-    "s3_path",
+    "endpoint_path",
     "top_talkers",
     "topology",
     "traffic_on_topology",
@@ -50,7 +50,7 @@ def traffic_on_topology(
     return ax
 
 
-def s3_path(lab: Lab, source: str = "Instance 1", ax: Axes | None = None) -> Axes:
+def endpoint_path(lab: Lab, source: str = "Instance 1", ax: Axes | None = None) -> Axes:
     """The lab's network with S3, its gateway endpoints and the path ``source`` takes to S3."""
     topo = lab.topology()
     path = decide_path(topo, lab.instance(source).instance_id, lab.region)

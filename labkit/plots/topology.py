@@ -24,7 +24,7 @@ from labkit.netsim.model import (
     Vpc,
 )
 from labkit.netsim.s3path import S3Path
-from labkit.plots.s3 import Frame, draw_s3
+from labkit.plots.endpoint import Frame, draw_s3
 from labkit.plots.traffic import human_bytes
 
 COL_W, COL_GAP = 5.6, 1.6  # width of a VPC column and the gap between columns
@@ -107,8 +107,8 @@ def draw_topology(
 
     ``traffic`` maps (source address, destination address) to bytes; each pair is drawn as
     a red link between the instances (or the internet) whose width grows with the bytes.
-    S3 and the gateway endpoints are drawn when there are endpoints or ``s3`` (a path to
-    S3, drawn as a thick line along its hops) is given.
+    With ``s3`` (a path to S3), S3 and the drawn VPCs' gateway endpoints are drawn too, and
+    the path as a thick line along its hops.
     """
     import matplotlib.pyplot as plt
 
@@ -238,7 +238,7 @@ def draw_topology(
         _draw_traffic(ax, traffic, anchors, (internet[0], internet[1] - 0.45))
 
     x_max = width
-    if s3 is not None or any(e.vpc_id in vpc_boxes for e in topo.endpoints):
+    if s3 is not None:
         boxes = {k: (b.x, b.y, b.w, b.h) for k, b in vpc_boxes.items()}
         frame = Frame(boxes, igws, anchors, internet, width)
         x_max = max(x_max, draw_s3(ax, topo, frame, s3))

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from labkit.netsim.s3path import s3_path  # noqa: E402
 from labkit.netsim.topologies import lab1_builder  # noqa: E402
 from labkit.plots import draw_topology  # noqa: E402
-from labkit.plots.s3 import PATH_COLORS  # noqa: E402
+from labkit.plots.endpoint import PATH_COLORS  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -33,10 +33,11 @@ def path_line(ax: Any) -> Any:
     return lines[0]
 
 
-def test_no_endpoint_no_s3_unless_a_path_is_asked_for() -> None:
+def test_s3_only_when_a_path_is_asked_for() -> None:
     b, ids = lab1_builder(peered=False, flow_log=False)
+    b.gateway_endpoint(ids["vpc1"], [])
     topo = b.build()
-    assert "Amazon S3" not in texts(draw_topology(topo))
+    assert "Amazon S3" not in texts(draw_topology(topo))  # Lab 1's pictures stay as they were
     ax = draw_topology(topo, s3=s3_path(topo, ids["instance1"], "us-east-1"))
     assert "Amazon S3" in texts(ax)
     line = path_line(ax)

@@ -1,10 +1,10 @@
 """S3 on the topology diagram: the S3 service, the gateway endpoints, and the path taken.
 
-Drawn by :func:`labkit.plots.topology.draw_topology` when the topology has gateway
-endpoints or a path to S3 is given. S3 sits beside the internet (it is a public service,
-outside every VPC); each gateway endpoint sits on its VPC's top edge, beside the internet
-gateway, linked to S3; the path is a thick line from the instance through the gateway the
-route table chose (endpoint, or internet gateway and internet) to S3.
+Drawn by :func:`labkit.plots.topology.draw_topology` when it is given a path to S3. S3
+sits beside the internet (a public service, outside every VPC); each gateway endpoint sits
+on its VPC's top edge, beside the internet gateway, linked to S3; the path is a thick line
+from the instance through the gateway the route table chose (endpoint, or internet gateway
+and internet) to S3.
 """
 
 from __future__ import annotations
