@@ -20,9 +20,10 @@ from labkit.errors import CheckFailed, LabkitError
 if TYPE_CHECKING:
     from labkit.lab import Lab, connect
     from labkit.labs.lab1.plan import Lab1
+    from labkit.labs.lab3.plan import Lab3
     from labkit.notebook.display import show_json
 
-__all__ = ["CheckFailed", "Lab", "Lab1", "LabkitError", "connect", "show_json"]
+__all__ = ["CheckFailed", "Lab", "Lab1", "Lab3", "LabkitError", "connect", "show_json"]
 __version__ = "0.1.0"
 
 # Names and submodules reached as attributes, imported on first use, so that the CLI and
@@ -31,6 +32,7 @@ _NAMES = {
     "connect": "labkit.lab",
     "Lab": "labkit.lab",
     "Lab1": "labkit.labs.lab1.plan",
+    "Lab3": "labkit.labs.lab3.plan",
     "show_json": "labkit.notebook.display",
 }
 # The facade's modules: ``labkit.checks`` is Lab 1's checks, ``labkit.report`` the notebook

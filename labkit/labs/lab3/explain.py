@@ -59,15 +59,18 @@ def _identity(document: object, name: str) -> Policy:
 
 
 def instance_role(lab: Lab, instance: str) -> str | None:
-    """The role behind the instance's instance profile, or None."""
-    inst = lab.ec2.describe_instances(InstanceIds=[lab.instance(instance).instance_id])
-    raw = inst["Reservations"][0]["Instances"][0].get("IamInstanceProfile")
-    if not raw:
-        return None
-    name = raw["Arn"].rsplit("/", 1)[-1]
-    with lab.call(f"reading instance profile {name}"):
-        roles = lab.iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Roles"]
-    return str(roles[0]["RoleName"]) if roles else None
+    """The role behind the instance's associated instance profile, or None."""
+    instance_id = lab.instance(instance).instance_id
+    with lab.call(f"reading {instance}'s instance profile"):
+        found = lab.ec2.describe_iam_instance_profile_associations(
+            Filters=[{"Name": "instance-id", "Values": [instance_id]}]
+        )["IamInstanceProfileAssociations"]
+        live = [a for a in found if a.get("State") in ("associated", "associating")]
+        if not live:
+            return None
+        name = live[0]["IamInstanceProfile"]["Arn"].rsplit("/", 1)[-1]
+        profile = lab.iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+    return str(profile["Roles"][0]["RoleName"]) if profile["Roles"] else None
 
 
 def explain(

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.aws import endpoints, network
 from labkit.errors import LabkitError, NotFoundError
+from labkit.labs import ensure_upto
 from labkit.netsim.s3path import HOST_PUBLIC_IP
 from labkit.policy import PolicyError, Request, evaluate, parse_policy, principal_context
 
@@ -99,9 +100,14 @@ class Lab3:
 
     @classmethod
     def ready(cls, lab: Lab) -> Lab3:
-        """The plan, after :meth:`reset`; prints the one line saying what was reset."""
+        """Reset to notebook 05's start, then make sure notebook 04's resources exist.
+
+        Prints the one line saying what was reset. The reset comes first: a bucket policy
+        left by a last run would deny the checks that notebook 04's resources exist.
+        """
         plan = cls.for_lab(lab)
         print(plan.reset(lab))
+        ensure_upto(lab, "04")
         return plan
 
     @property
@@ -171,8 +177,9 @@ class Lab3:
             try:
                 return str(s3.get_bucket_policy(Bucket=self.bucket)["Policy"])
             except s3.exceptions.ClientError as err:
-                if err.response.get("Error", {}).get("Code") == "NoSuchBucketPolicy":
-                    return None
+                code = err.response.get("Error", {}).get("Code")
+                if code in ("NoSuchBucketPolicy", "NoSuchBucket"):
+                    return None  # no policy, or no bucket yet (notebook 04 makes it)
                 raise
 
     def reset(self, lab: Lab) -> str:
