@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
+from labkit.aws import compute, lookup, queries
+from labkit.aws.echo import Echo
 from labkit.aws.errors import aws_errors
 from labkit.errors import ConfigError, CredentialsError, LabkitError, NotFoundError
 
@@ -67,6 +69,22 @@ class Lab:
         self.prefix = prefix
         self.endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
+        self._echo = Echo()
+
+    @property
+    def echo_calls(self) -> bool | str:
+        """Print AWS calls with their AWS CLI equivalent and answer (see aws.echo).
+
+        True: the notebook's own calls and every change a helper makes; "all": helpers'
+        lookups and polls too; False: nothing.
+        """
+        return "all" if self._echo.enabled and self._echo.reads else self._echo.enabled
+
+    @echo_calls.setter
+    def echo_calls(self, on: bool | str) -> None:
+        if on not in (True, False, "all"):
+            raise ConfigError(f"echo_calls={on!r}: use True, False or 'all'")
+        self._echo.enabled, self._echo.reads = bool(on), on == "all"
 
     def __repr__(self) -> str:
         where = self.endpoint_url or f"your AWS account ({self.region})"
@@ -84,6 +102,7 @@ class Lab:
                 self._clients[service] = self.session.client(
                     service, region_name=self.region, endpoint_url=self.endpoint_url, config=config
                 )
+            self._echo.attach(self._clients[service])
         return self._clients[service]
 
     ec2 = property(lambda self: self.client("ec2"), doc="The EC2 client.")
@@ -157,6 +176,22 @@ class Lab:
         if destination.strip().lower() == "s3" and not (protocol == "tcp" and port):
             label = "TCP port 443"  # reach sends HTTPS to S3 (labkit.netsim.reach)
         return ReachReport(source, destination, label, verdict)
+
+    def existing(self, kind: str, name: str) -> dict[str, Any] | None:
+        """The lab's resource of this kind and name, or None; see aws.lookup.existing.
+
+        Notebooks write a step as ``lab.existing("vpc", "VPC 1") or lab.ec2.create_vpc(...)``
+        so that running the cell again creates nothing twice.
+        """
+        return lookup.existing(self, kind, name)
+
+    def instance_profile(self) -> str:
+        """The name of the instance profile that lets SSM run commands on lab instances."""
+        return compute.ensure_ssm_profile(self)
+
+    def wait_query(self, query_id: str) -> str:
+        """Wait until a Logs Insights query started with ``lab.logs.start_query`` is done."""
+        return queries.wait_query(self, query_id)
 
     def instance(self, name_or_id: str) -> Instance:
         """A lab instance by Name tag or id: its addresses and state."""
@@ -253,6 +288,7 @@ def connect(
     endpoint_url: str | None = None,
     ensure: str | None = None,
     seed: int | None = None,
+    echo_calls: bool | str = False,
 ) -> Lab:
     """Connect to a backend and return the :class:`Lab` the notebooks use.
 
@@ -265,6 +301,8 @@ def connect(
     endpoint_url: talk to this emulator instead of finding or starting one.
     ensure: make sure the resources of the notebooks up to this one exist, e.g. "01".
     seed: when the emulator has to be started here, seed its resource IDs.
+    echo_calls: print AWS calls with their AWS CLI equivalent (True, or "all" for
+        helpers' lookups too).
 
     Returns
     -------
@@ -287,6 +325,7 @@ def connect(
         )
     _check_region(session, region)
     lab = Lab(backend, session, region, prefix, endpoint_url)
+    lab.echo_calls = echo_calls
     _install_notebook_helpers()
     from labkit.notebook import magics
 

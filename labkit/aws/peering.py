@@ -100,6 +100,16 @@ def _settle(lab: Lab, peering_id: str, transient: set[str], timeout_s: float = 1
         time.sleep(0.1 if lab.endpoint_url else 2)
 
 
+def not_active(raw: dict[str, Any]) -> tuple[str, str]:
+    """(why a live peering carries no traffic yet, what moves it on: the call to make)."""
+    code, pcx = raw["Status"]["Code"], raw["VpcPeeringConnectionId"]
+    if code == "pending-acceptance":
+        accept = f"lab.ec2.accept_vpc_peering_connection(VpcPeeringConnectionId={pcx!r})"
+        return "still pending acceptance", f"accept it first with {accept}"
+    # initiating-request and provisioning last seconds on AWS (the lifecycle link above).
+    return f"{code}, not active yet", "wait a few seconds and run this again"
+
+
 @dataclass(frozen=True)
 class Side:
     """One side of a peering: a route table of this VPC, and the other VPC's block."""
@@ -125,9 +135,17 @@ def sides(lab: Lab, requester: str, accepter: str) -> list[Side]:
 def add_peering_routes(lab: Lab, requester: str, accepter: str) -> list[str]:
     """On each side, a route to the other VPC's block through the peering connection.
 
-    Returns one line per route, e.g. "VPC 1: 10.2.0.0/16 → pcx-…".
+    The peering must be active already: routes come after the accept step, and this never
+    accepts on the learner's behalf. Returns one line per route, e.g. "VPC 1: 10.2.0.0/16 → pcx-…".
     """
-    peering = accept_peering(lab, requester, accepter)
+    name = f"{requester} ↔ {accepter}"
+    raw = find_peering(lab, name)
+    if raw is None:
+        raise ConfigError(f"there is no peering request {name}: request it first")
+    if raw["Status"]["Code"] != "active":
+        what, hint = not_active(raw)
+        raise ConfigError(f"the peering connection {name} is {what}: {hint}")
+    peering = _peering(name, raw, requester, accepter)
     done = []
     for side in sides(lab, requester, accepter):
         network.ensure_route(

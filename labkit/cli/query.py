@@ -9,11 +9,14 @@ import json
 import re
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from labkit.errors import ConfigError
 
+T = TypeVar("T")
 _RELATIVE = re.compile(r"^-?(\d+)\s*(s|m|h|d|w)$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -70,6 +73,11 @@ def register(subparsers: Any) -> None:
         help="custom flow-log format, e.g. '${version} ${vpc-id} ${srcaddr} ...' (files only)",
     )
     parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on the first malformed line of a file (default: skip and count them)",
+    )
+    parser.add_argument(
         "--explain",
         action="store_true",
         help="print the SQL the local engine runs, instead of results",
@@ -103,6 +111,10 @@ def run(args: argparse.Namespace) -> int:
     """Run the query and print the rows; errors are raised as LabkitError."""
     if bool(args.file) == bool(args.log_group):
         raise ConfigError("give either --file PATH (one or more) or --log-group NAME")
+    if any(not name.strip() for name in args.log_group):
+        raise ConfigError("--log-group needs a log group name, e.g. --log-group /lab/flows")
+    if args.endpoint_url is not None:
+        check_endpoint_url(args.endpoint_url)
     start, end = parse_time(args.start), parse_time(args.end)
     if args.file:
         columns, rows = _run_files(args, start, end)
@@ -122,11 +134,13 @@ def _run_files(
 ) -> tuple[Any, list[list[Any]]]:
     from labkit import insights
 
-    source = insights.FileSource(args.file, log_format=args.log_format)
+    source = insights.FileSource(args.file, log_format=args.log_format, strict=args.strict)
     if args.explain:
         print(insights.explain(args.query, source, start=start, end=end))
         return None, []
     result = insights.run(args.query, source, start=start, end=end)
+    if result.skipped is not None:  # stderr: JSON and CSV on stdout stay clean
+        print(f"{result.skipped.note()} (--strict to fail instead)", file=sys.stderr)
     stats = result.statistics
     if args.format == "table":
         print(
@@ -148,7 +162,9 @@ def _run_log_groups(
         return None, []
     end = end or datetime.now(UTC)
     start = start or end - timedelta(days=1)
-    client = logs_client(region=args.region, endpoint_url=args.endpoint_url)
+    client = _call_endpoint(
+        args, lambda: logs_client(region=args.region, endpoint_url=args.endpoint_url)
+    )
     began = time.monotonic()
     shown = False
 
@@ -160,15 +176,53 @@ def _run_log_groups(
             )
             shown = True
 
-    records = run_insights_query(
-        client, args.log_group, args.query, start, end, on_progress=progress
+    if len(args.query) > insights.MAX_QUERY_CHARS:  # AWS refuses it; say so in one line
+        raise insights.QueryTooLongError(args.query, insights.MAX_QUERY_CHARS)
+    records = _call_endpoint(
+        args,
+        lambda: run_insights_query(
+            client, args.log_group, args.query, start, end, on_progress=progress
+        ),
     )
     if shown:
         print(f"\rdone in {time.monotonic() - began:.1f}s", file=sys.stderr)
     columns: list[str] = []
     for record in records:
         columns += [k for k in record if k not in columns]
+    if not records:
+        columns = list(insights.output_columns(args.query))  # no rows to name them
     return columns, [[record.get(c) for c in columns] for record in records]
+
+
+def check_endpoint_url(url: str) -> None:
+    """Refuse an ``--endpoint-url`` that is not an http(s) URL with a host, in one line."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"--endpoint-url {url!r} is not a URL; give the emulator's address, e.g. "
+            "http://127.0.0.1:4566 (labkit emulator status shows it)"
+        )
+
+
+def _call_endpoint(args: argparse.Namespace, call: Callable[[], T]) -> T:
+    """``call()``, with a failure to reach the endpoint turned into one line."""
+    from botocore.exceptions import BotoCoreError, EndpointConnectionError, NoCredentialsError
+
+    where = args.endpoint_url or "AWS"
+    try:
+        return call()
+    except EndpointConnectionError:
+        raise ConfigError(
+            f"cannot connect to {where}: nothing answers there; start the emulator with "
+            "`labkit emulator start` or check --endpoint-url"
+        ) from None
+    except NoCredentialsError:
+        raise ConfigError(
+            "no AWS credentials found: set a profile (AWS_PROFILE) or pass --endpoint-url "
+            "for the local emulator"
+        ) from None
+    except BotoCoreError as err:
+        raise ConfigError(f"the query to {where} failed: {err}") from None
 
 
 def render(columns: list[str], rows: list[list[Any]], fmt: str) -> str:
@@ -180,6 +234,8 @@ def render(columns: list[str], rows: list[list[Any]], fmt: str) -> str:
             )
             + "\n"
         )
+    if not columns:  # nothing to show, not even a header: no blank lines either
+        return ""
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")

@@ -94,9 +94,13 @@ def start_query(req: AwsRequest) -> dict[str, Any]:
     if limit is not None and not 1 <= int(limit) <= MAX_LIMIT:
         raise _invalid(f"limit must be from 1 to {MAX_LIMIT}.")
     text = str(params.get("queryString", ""))
+    if len(text) > insights.MAX_QUERY_CHARS:  # the service model's length constraint
+        raise _invalid(f"1 validation error detected: Value '{text}' at 'queryString' failed "
+                       "to satisfy constraint: Member must have length less than or equal "
+                       f"to {insights.MAX_QUERY_CHARS}")
     try:
         compiled = insights.compile(text)
-    except insights.QueryError as err:
+    except insights.InsightsError as err:  # never a raw 500 for a query it cannot take
         raise AwsError("MalformedQueryException", str(err)) from None
     query_id = str(uuid.uuid4())
     _queries(req)[query_id] = _StoredQuery(

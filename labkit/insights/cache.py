@@ -31,10 +31,12 @@ from typing import Any
 
 import duckdb
 
+from labkit.insights.flowlogs import field_for
+from labkit.insights.formats import FileFormat, Skipped, read_sql, skipped_lines
 from labkit.insights.sources import json_structure
 from labkit.insights.typed import quote_ident, quote_str
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: groups record the malformed lines they skipped
 INLINE_BUILD_BYTES = 8 << 20  # below this much text a build is cheaper than a new process
 STALE_LOCK_SECONDS = 900.0  # a build lock older than this is abandoned
 _UNWRITTEN_LOCK_SECONDS = 5.0  # a lock still without a pid after this is abandoned
@@ -44,19 +46,22 @@ _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}  # our builders, so exits are
 
 @dataclass(frozen=True)
 class Group:
-    """A built column group: its Parquet file, record count and JSON structure."""
+    """A built column group: its Parquet file, record count, JSON structure, skipped lines."""
 
     path: Path
     records: int
     structure: object = None
+    skipped: Skipped | None = None
 
 
 def entry_dir(root: Path, path: Path, kind: str, names: Sequence[str], skip: int) -> Path:
     """The cache directory of one file read one way (changes when the file changes)."""
     stat = path.stat()
-    key = hashlib.sha256(json.dumps(
-        [CACHE_VERSION, str(path), stat.st_size, stat.st_mtime_ns, kind, list(names), skip]
-    ).encode()).hexdigest()[:32]
+    key = hashlib.sha256(
+        json.dumps(
+            [CACHE_VERSION, str(path), stat.st_size, stat.st_mtime_ns, kind, list(names), skip]
+        ).encode()
+    ).hexdigest()[:32]
     return root / key
 
 
@@ -72,7 +77,13 @@ def _complete(entry: Path, columns: Sequence[str]) -> Group | None:
             continue
         parquet = meta_path.with_suffix(".parquet")
         if set(columns) <= set(meta["columns"]) and parquet.exists():
-            return Group(parquet, int(meta["records"]), meta.get("structure"))
+            skipped = meta.get("skipped")
+            return Group(
+                parquet,
+                int(meta["records"]),
+                meta.get("structure"),
+                Skipped(int(skipped[0]), str(skipped[1])) if skipped else None,
+            )
     return None
 
 
@@ -131,10 +142,23 @@ def wait_for_builds(root: Path, timeout: float = STALE_LOCK_SECONDS) -> None:
         time.sleep(_POLL_SECONDS)
 
 
-def build_group(con: duckdb.DuckDBPyConnection, entry: Path, read_sql: str, kind: str,
-                columns: Sequence[str], *, on_error: Callable[[duckdb.Error], Exception],
-                note: dict[str, Any] | None = None) -> Group:
-    """Write ``columns`` of the table function ``read_sql`` as a new group of ``entry``."""
+def build_group(
+    con: duckdb.DuckDBPyConnection,
+    entry: Path,
+    source: Path,
+    fmt: FileFormat,
+    columns: Sequence[str],
+    *,
+    on_error: Callable[[duckdb.Error], Exception],
+    strict: bool = False,
+    note: dict[str, Any] | None = None,
+) -> Group:
+    """Write ``columns`` of the file ``source`` as a new group of ``entry``.
+
+    The group records the malformed lines the read skipped (none when ``strict``: the
+    first one fails the build).
+    """
+    kind = fmt.kind
     began = time.perf_counter()
     entry.mkdir(parents=True, exist_ok=True)
     target = entry / f"{_group_name(columns)}.parquet"
@@ -145,7 +169,8 @@ def build_group(con: duckdb.DuckDBPyConnection, entry: Path, read_sql: str, kind
         con.execute("SET preserve_insertion_order = false")
     try:
         row = con.execute(
-            f"COPY (SELECT {select} FROM {read_sql}) TO {quote_str(tmp)} (FORMAT parquet)"
+            f"COPY (SELECT {select} FROM {read_sql(source, fmt, strict=strict)}) "
+            f"TO {quote_str(tmp)} (FORMAT parquet)"
         ).fetchone()
     except duckdb.Error as err:
         os.unlink(tmp)
@@ -153,16 +178,23 @@ def build_group(con: duckdb.DuckDBPyConnection, entry: Path, read_sql: str, kind
     finally:
         con.execute("RESET preserve_insertion_order")
     os.replace(tmp, target)
+    skipped = skipped_lines(con, source)
     structure = None
     if kind == "json":
         structure = json_structure(con, f"read_parquet({quote_str(str(target))})", "line")
-    meta = {"columns": list(columns), "records": int(row[0]) if row else 0,
-            "structure": structure, "build_seconds": round(time.perf_counter() - began, 3),
-            "build_peak_mb": _peak_mb(), **(note or {})}
+    meta = {
+        "columns": list(columns),
+        "records": int(row[0]) if row else 0,
+        "structure": structure,
+        "skipped": [skipped.count, skipped.first] if skipped else None,
+        "build_seconds": round(time.perf_counter() - began, 3),
+        "build_peak_mb": _peak_mb(),
+        **(note or {}),
+    }
     meta_tmp = target.with_suffix(".json.tmp")
     meta_tmp.write_text(json.dumps(meta))
     os.replace(meta_tmp, target.with_suffix(".json"))
-    return Group(target, meta["records"], structure)
+    return Group(target, meta["records"], structure, skipped)
 
 
 def build_later(entry: Path, spec: dict[str, Any]) -> bool:
@@ -174,14 +206,24 @@ def build_later(entry: Path, spec: dict[str, Any]) -> bool:
     except FileExistsError:
         return False
     package_root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p),
+    }
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", "labkit.insights.cache",
-             json.dumps({**spec, "entry": str(entry), "lock": str(lock)})],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=env, start_new_session=os.name == "posix")
+            [
+                sys.executable,
+                "-m",
+                "labkit.insights.cache",
+                json.dumps({**spec, "entry": str(entry), "lock": str(lock)}),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=os.name == "posix",
+        )
     except OSError:
         os.close(fd)
         lock.unlink(missing_ok=True)
@@ -203,22 +245,27 @@ def _peak_mb() -> float | None:
 
 def main(argv: Sequence[str]) -> int:
     """The builder process: ``python -m labkit.insights.cache SPEC-JSON``."""
-    from labkit.insights.files import FileFormat, read_sql
-    from labkit.insights.flowlogs import field_for
-
     spec = json.loads(argv[0])
     lock = Path(spec["lock"])
     try:
         if hasattr(os, "nice"):
             os.nice(10)  # yield the CPU to the queries a learner is waiting for
         path = Path(spec["path"])
-        fmt = FileFormat(spec["kind"], tuple(field_for(n) for n in spec["fields"]),
-                         int(spec["skip"]))
+        fmt = FileFormat(
+            spec["kind"], tuple(field_for(n) for n in spec["fields"]), int(spec["skip"])
+        )
         con = duckdb.connect(":memory:")
         con.execute("SET enable_progress_bar = false")
         note: dict[str, Any] = {"source": str(path), "built": "background"}
-        build_group(con, Path(spec["entry"]), read_sql(path, fmt), fmt.kind, spec["columns"],
-                    on_error=lambda err: err, note=note)
+        build_group(
+            con,
+            Path(spec["entry"]),
+            path,
+            fmt,
+            spec["columns"],
+            on_error=lambda err: err,
+            note=note,
+        )
         return 0
     except (duckdb.Error, OSError, ValueError, KeyError):
         return 1  # the next query reads the text and tries again

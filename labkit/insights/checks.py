@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from labkit.insights import ast
 from labkit.insights.errors import QueryError
 from labkit.insights.patterns import check_regex, glob_to_regex, to_re2
-from labkit.insights.registry import lookup
+from labkit.insights.registry import FUNCTIONS, lookup
 
-MAX_LIMIT = 100_000  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Limit.html
+MAX_LIMIT = (
+    100_000  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Limit.html
+)
 MAX_STATS = 2  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Stats.html
 
 
@@ -35,16 +37,16 @@ def children(node: ast.Node) -> Iterator[ast.Expr]:
 
 
 def walk(node: ast.Expr) -> Iterator[ast.Expr]:
-    """The node and all its sub-expressions, depth first."""
-    yield node
-    for child in children(node):
-        yield from walk(child)
+    """The node and all its sub-expressions, depth first (iterative: any depth, linear time)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(children(current))))
 
 
 def is_aggregate(call: ast.Call) -> bool:
     """True if the call names an aggregate function."""
-    from labkit.insights.registry import FUNCTIONS
-
     fn = FUNCTIONS.get(call.name.lower())
     return fn is not None and fn.aggregate
 
@@ -55,14 +57,15 @@ def check(query: ast.Query) -> None:
     stats_seen = 0
     for index, command in enumerate(query.commands):
         if isinstance(command, ast.Dedup):
-            for later in query.commands[index + 1:]:
+            for later in query.commands[index + 1 :]:
                 if not isinstance(later, ast.Limit):
                     raise QueryError("only limit may follow dedup", text, later.span[0])
         if isinstance(command, ast.Stats):
             stats_seen += 1
             if stats_seen > MAX_STATS:
-                raise QueryError(f"a query can have at most {MAX_STATS} stats commands",
-                                 text, command.span[0])
+                raise QueryError(
+                    f"a query can have at most {MAX_STATS} stats commands", text, command.span[0]
+                )
             for item in command.items:
                 _check_expr(item.expr, text, context="stats")
             for item in command.by:
@@ -77,8 +80,7 @@ def check(query: ast.Query) -> None:
                 _check_expr(key.expr, text, context="sort")
         elif isinstance(command, ast.Limit):
             if not 1 <= command.count <= MAX_LIMIT:
-                raise QueryError(f"limit must be from 1 to {MAX_LIMIT:,}", text,
-                                 command.span[0])
+                raise QueryError(f"limit must be from 1 to {MAX_LIMIT:,}", text, command.span[0])
         elif isinstance(command, ast.Parse):
             _check_parse(command, text)
 
@@ -92,24 +94,35 @@ def _check_call_args(node: ast.Call, text: str) -> None:
     for index, arg in enumerate(node.args):
         wants_period = _PERIOD_ARGS.get(name) == index
         if wants_period and not isinstance(arg, ast.Period):
-            raise QueryError(f"{node.name}() needs a period such as 5m or 1h here", text,
-                             arg.span[0])
+            raise QueryError(
+                f"{node.name}() needs a period such as 5m or 1h here", text, arg.span[0]
+            )
         if isinstance(arg, ast.Period) and not wants_period:
             raise QueryError(f"{node.name}() does not take a period here", text, arg.span[0])
-    if name == "pct" and not (isinstance(node.args[1], ast.Number)
-                              and 0 <= node.args[1].value <= 100):
-        raise QueryError("pct() needs a percentile from 0 to 100, e.g. pct(bytes, 90)", text,
-                         node.args[1].span[0])
+    if name == "pct" and not (
+        isinstance(node.args[1], ast.Number) and 0 <= node.args[1].value <= 100
+    ):
+        raise QueryError(
+            "pct() needs a percentile from 0 to 100, e.g. pct(bytes, 90)",
+            text,
+            node.args[1].span[0],
+        )
     if name.endswith("insubnet") and isinstance(node.args[1], ast.String):
         try:
             net = ipaddress.ip_network(node.args[1].value, strict=False)
         except ValueError:
-            raise QueryError(f"{node.args[1].value!r} is not a CIDR block such as "
-                             "10.0.0.0/16", text, node.args[1].span[0]) from None
+            raise QueryError(
+                f"{node.args[1].value!r} is not a CIDR block such as 10.0.0.0/16",
+                text,
+                node.args[1].span[0],
+            ) from None
         version = {"isipv4insubnet": 4, "isipv6insubnet": 6}.get(name)
         if version is not None and net.version != version:
-            raise QueryError(f"{node.args[1].value!r} is not an IPv{version} CIDR block", text,
-                             node.args[1].span[0])
+            raise QueryError(
+                f"{node.args[1].value!r} is not an IPv{version} CIDR block",
+                text,
+                node.args[1].span[0],
+            )
 
 
 def _check_expr(expr: ast.Expr, text: str, *, context: str) -> None:
@@ -122,27 +135,42 @@ def _check_expr(expr: ast.Expr, text: str, *, context: str) -> None:
                     raise QueryError("* is only allowed in count(*)", text, arg.span[0])
             if is_aggregate(node):
                 if context != "stats":
-                    raise QueryError(f"aggregate function {node.name}() can only be used in "
-                                     f"stats, not in {context}", text, node.span[0])
+                    raise QueryError(
+                        f"aggregate function {node.name}() can only be used in "
+                        f"stats, not in {context}",
+                        text,
+                        node.span[0],
+                    )
                 for inner in (n for arg in node.args for n in walk(arg)):
                     if isinstance(inner, ast.Call) and is_aggregate(inner):
-                        raise QueryError("aggregate functions cannot be nested", text,
-                                         inner.span[0])
+                        raise QueryError(
+                            "aggregate functions cannot be nested", text, inner.span[0]
+                        )
         elif isinstance(node, ast.Period) and not _is_call_arg(expr, node):
-            raise QueryError("a period such as 5m can only be an argument of bin, datefloor "
-                             "or dateceil", text, node.span[0])
+            raise QueryError(
+                "a period such as 5m can only be an argument of bin, datefloor or dateceil",
+                text,
+                node.span[0],
+            )
         elif isinstance(node, ast.ListLit):  # a list after in/not in is kept as InList.items
             raise QueryError("a [list] can only follow in or not in", text, node.span[0])
         elif isinstance(node, ast.Like) and isinstance(node.pattern, ast.Regex):
             _check_regex(node.pattern, text)
     if context == "stats":
         if not any(isinstance(n, ast.Call) and is_aggregate(n) for n in walk(expr)):
-            raise QueryError("each stats expression needs an aggregate function such as "
-                             "count(*) or sum(field)", text, expr.span[0])
+            raise QueryError(
+                "each stats expression needs an aggregate function such as count(*) or sum(field)",
+                text,
+                expr.span[0],
+            )
         bare = _field_outside_aggregate(expr)
         if bare is not None:
-            raise QueryError(f"field {bare.name!r} must be inside an aggregate function in "
-                             "stats (or listed after by)", text, bare.span[0])
+            raise QueryError(
+                f"field {bare.name!r} must be inside an aggregate function in "
+                "stats (or listed after by)",
+                text,
+                bare.span[0],
+            )
 
 
 def _is_call_arg(root: ast.Expr, target: ast.Expr) -> bool:
@@ -173,17 +201,25 @@ def _check_parse(command: ast.Parse, text: str) -> None:
     if isinstance(command.pattern, ast.Regex):
         compiled = _check_regex(command.pattern, text)
         if command.names:
-            raise QueryError("parse with a /regex/ names its fields with (?<name>...) groups, "
-                             "not with as", text, command.names[0].span[0])
+            raise QueryError(
+                "parse with a /regex/ names its fields with (?<name>...) groups, not with as",
+                text,
+                command.names[0].span[0],
+            )
         if not compiled.groupindex:
-            raise QueryError("the regex needs at least one named group such as "
-                             "(?<name>\\S+)", text, command.pattern.span[0])
+            raise QueryError(
+                "the regex needs at least one named group such as (?<name>\\S+)",
+                text,
+                command.pattern.span[0],
+            )
         return
     _, stars = glob_to_regex(command.pattern.value)
     if stars == 0:
-        raise QueryError('the parse pattern needs at least one * such as "* * *"', text,
-                         command.pattern.span[0])
+        raise QueryError(
+            'the parse pattern needs at least one * such as "* * *"', text, command.pattern.span[0]
+        )
     if len(command.names) != stars:
         at = command.names[0].span[0] if command.names else command.pattern.span[1]
-        raise QueryError(f"the pattern has {stars} * but {len(command.names)} names follow as",
-                         text, at)
+        raise QueryError(
+            f"the pattern has {stars} * but {len(command.names)} names follow as", text, at
+        )

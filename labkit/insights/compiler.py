@@ -32,12 +32,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from labkit.insights import ast
+from labkit.insights.checks import walk
 from labkit.insights.expressions import ExprCompiler
+from labkit.insights.ordering import natural_key_stage, natural_order_type
 from labkit.insights.patterns import glob_to_regex, to_re2
 from labkit.insights.sources import Prepared
 from labkit.insights.typed import Kind, Typed, quote_ident, quote_str, to_str
 
-DEFAULT_LIMIT = 10_000  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Limit.html
+DEFAULT_LIMIT = (
+    10_000  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Limit.html
+)
 DEFAULT_DISPLAY = ("@timestamp", "@message")
 
 
@@ -51,6 +55,7 @@ class Plan:
     columns: tuple[str, ...]
     kinds: tuple[Kind, ...]
     counted: int = 0  # trailing hidden columns: 1 = matched (= scanned), 2 = matched, scanned
+    setup: tuple[str, ...] = ()  # statements to run first (the natural sort orders, ordering.py)
 
 
 _MATCHED, _SCANNED, _KEEP, _ROWS = '"__matched"', '"__scanned"', '"__keep"', '"__rows"'
@@ -71,12 +76,21 @@ def counts_in_pass(query: ast.Query) -> bool:
 class Planner:
     """Builds a :class:`Plan` command by command."""
 
-    def __init__(self, query: ast.Query, source: Prepared, *, time_range: str | None = None,
-                 limit: int | None = None, count_in_pass: bool = False) -> None:
+    def __init__(
+        self,
+        query: ast.Query,
+        source: Prepared,
+        *,
+        time_range: str | None = None,
+        limit: int | None = None,
+        count_in_pass: bool = False,
+    ) -> None:
         self.query = query
+        self.rescan_costly = source.single_pass  # a second scan would re-read the text
         self.count_in_pass = count_in_pass and counts_in_pass(query)
         self.keep: list[str] = []  # keep flags of the filters before stats (count_in_pass)
         self.counted: list[str] = []  # hidden count columns carried to the final SELECT
+        self.setup: list[str] = []  # CREATE TYPE statements of the natural sort orders
         self.ctes: list[tuple[str, str]] = []
         self.counter = 0
         self.scope: dict[str, Typed] = {}
@@ -103,6 +117,10 @@ class Planner:
     def _new_col(self) -> str:
         self.counter += 1
         return f'"c{self.counter}"'
+
+    def _with_sql(self) -> str:
+        """The WITH clause of every stage so far."""
+        return "WITH " + ",\n     ".join(f"{n} AS ({sql})" for n, sql in self.ctes)
 
     def _add(self, select: str) -> str:
         name = f"s{len(self.ctes)}"
@@ -141,20 +159,29 @@ class Planner:
             kinds.append(Kind.STR if typed.kind is Kind.TIME else typed.kind)
         select += self.counted
         order = f" ORDER BY {', '.join(self.ordering)}" if self.ordering else ""
-        with_sql = "WITH " + ",\n     ".join(f"{n} AS ({sql})" for n, sql in self.ctes)
-        sql = (f"{with_sql}\nSELECT {', '.join(select) or 'NULL'} FROM {self.stage}{order} "
-               f"LIMIT {self.limit}")
+        with_sql = self._with_sql()
+        sql = (
+            f"{with_sql}\nSELECT {', '.join(select) or 'NULL'} FROM {self.stage}{order} "
+            f"LIMIT {self.limit}"
+        )
         kept = f" WHERE {_KEEP}" if self.keep else ""  # the blanked rows are not matched
-        return Plan(sql, f"{with_sql}\nSELECT count(*) FROM {self.matched_stage}{kept}",
-                    f"{with_sql}\nSELECT count(*) FROM {self.scanned_stage}",
-                    tuple(names), tuple(kinds), len(self.counted))
+        return Plan(
+            sql,
+            f"{with_sql}\nSELECT count(*) FROM {self.matched_stage}{kept}",
+            f"{with_sql}\nSELECT count(*) FROM {self.scanned_stage}",
+            tuple(names),
+            tuple(kinds),
+            len(self.counted),
+            tuple(self.setup),
+        )
 
     def _display_names(self) -> list[str]:
         if self.display_override is not None:
             return self.display_override
         if self.stats_output is not None:
-            return self.stats_output + [n for n in self.fields_display or []
-                                        if n not in self.stats_output]
+            return self.stats_output + [
+                n for n in self.fields_display or [] if n not in self.stats_output
+            ]
         if self.fields_display is not None:
             return self.fields_display
         return list(DEFAULT_DISPLAY)
@@ -200,8 +227,15 @@ class Planner:
         # One regex pass per event gives every group at once, as a struct g1, g2, ...
         names = ", ".join(f"'g{i}'" for i in range(1, total + 1))
         parts = self._new_col()
-        self._with_columns([(f"CASE WHEN regexp_matches({source}, {pattern}) THEN "
-                             f"regexp_extract({source}, {pattern}, [{names}]) END", parts)])
+        self._with_columns(
+            [
+                (
+                    f"CASE WHEN regexp_matches({source}, {pattern}) THEN "
+                    f"regexp_extract({source}, {pattern}, [{names}]) END",
+                    parts,
+                )
+            ]
+        )
         columns = []
         for name, index in groups:
             col = self._new_col()
@@ -215,8 +249,9 @@ class Planner:
             keep = " AND ".join(self.keep)
             cols = sorted({t.sql for t in self.scope.values()})
             blanked = ", ".join(f"CASE WHEN {keep} THEN {c} END AS {c}" for c in cols)
-            self.stage = self._add(f"SELECT * REPLACE ({blanked}), {keep} AS {_KEEP} "
-                                   f"FROM {self.stage}")
+            self.stage = self._add(
+                f"SELECT * REPLACE ({blanked}), {keep} AS {_KEEP} FROM {self.stage}"
+            )
         self._mark_matched()
         exprs = self._exprs()
         keys = [(item.name, exprs.compile(item.expr)) for item in command.by]
@@ -248,28 +283,43 @@ class Planner:
     def _count_groups(self) -> None:
         """Sum the per-group row counts into the hidden matched (and scanned) columns."""
         if not self.keep:
-            self.stage = self._add(f"SELECT * EXCLUDE ({_ROWS}), sum({_ROWS}) OVER () "
-                                   f"AS {_MATCHED} FROM {self.stage}")
+            self.stage = self._add(
+                f"SELECT * EXCLUDE ({_ROWS}), sum({_ROWS}) OVER () AS {_MATCHED} FROM {self.stage}"
+            )
             self.counted = [_MATCHED]
             return
         matched = f"sum(CASE WHEN {_KEEP} THEN {_ROWS} ELSE 0 END) OVER ()"
         self.stage = self._add(
             f"SELECT * EXCLUDE ({_ROWS}, {_KEEP}), {matched} AS {_MATCHED}, "
-            f"sum({_ROWS}) OVER () AS {_SCANNED} FROM {self.stage} QUALIFY {_KEEP}")
+            f"sum({_ROWS}) OVER () AS {_SCANNED} FROM {self.stage} QUALIFY {_KEEP}"
+        )
         self.counted = [_MATCHED, _SCANNED]
 
     def _sort(self, command: ast.Sort) -> None:
-        terms, columns = [], []
+        """Record the sort terms; text values sort in AWS's natural order (see ordering)."""
+        keys, columns = [], []
         for key in command.keys:
-            direction = "DESC" if key.descending else "ASC"
             if isinstance(key.expr, ast.Field):
-                sql = self.scope.get(key.expr.name, Typed("NULL", Kind.STR)).sql
+                typed = self.scope.get(key.expr.name, Typed("NULL", Kind.STR))
             else:
-                sql = self._new_col()
-                columns.append((self._exprs().compile(key.expr).sql, sql))
-            terms.append(f"{sql} {direction} NULLS LAST")
+                compiled = self._exprs().compile(key.expr)
+                typed = Typed(self._new_col(), compiled.kind)
+                columns.append((compiled.sql, typed.sql))
+            keys.append((typed, "DESC" if key.descending else "ASC"))
         if columns:
             self._with_columns(columns)
+        terms = []
+        for typed, direction in keys:
+            value = typed.sql
+            if typed.kind is Kind.STR and value != "NULL" and self.rescan_costly:
+                natural = self._new_col()  # keys joined in the same scan (ordering.py)
+                self.stage = self._add(natural_key_stage(self.stage, value, natural))
+                terms.append(f"{natural} {direction} NULLS LAST")
+            elif typed.kind is Kind.STR and value != "NULL":  # an ENUM in natural order
+                name = f"li_sort{len(self.setup)}"
+                self.setup.append(natural_order_type(name, self._with_sql(), self.stage, value))
+                value = f"CAST({value} AS {name})"
+            terms.append(f"{value} {direction} NULLS LAST")
         self.ordering = terms + self.tiebreak
 
     def _limit(self, command: ast.Limit) -> None:
@@ -286,14 +336,22 @@ class Planner:
         # Null values are never duplicates: such rows are all kept (aws-facts B.2, Dedup).
         self.stage = self._add(
             f"SELECT * FROM {self.stage} QUALIFY ({any_null}) OR "
-            f"row_number() OVER (PARTITION BY {', '.join(keys)}{order}) = 1")
+            f"row_number() OVER (PARTITION BY {', '.join(keys)}{order}) = 1"
+        )
 
 
-def plan(query: ast.Query, source: Prepared, *, time_range: str | None = None,
-         limit: int | None = None, count_in_pass: bool = False) -> Plan:
+def plan(
+    query: ast.Query,
+    source: Prepared,
+    *,
+    time_range: str | None = None,
+    limit: int | None = None,
+    count_in_pass: bool = False,
+) -> Plan:
     """The SQL plan of a checked query over a prepared source."""
-    return Planner(query, source, time_range=time_range, limit=limit,
-                   count_in_pass=count_in_pass).plan()
+    return Planner(
+        query, source, time_range=time_range, limit=limit, count_in_pass=count_in_pass
+    ).plan()
 
 
 _TIME_FUNCTIONS = {"bin", "earliest", "latest"}
@@ -301,8 +359,6 @@ _TIME_FUNCTIONS = {"bin", "earliest", "latest"}
 
 def needed_fields(query: ast.Query) -> frozenset[str]:
     """Every field name the query may read from the source."""
-    from labkit.insights.checks import walk
-
     names: set[str] = set()
     exprs: list[ast.Expr] = []
     shows_default = True
@@ -341,8 +397,9 @@ def needed_fields(query: ast.Query) -> frozenset[str]:
     return frozenset(names)
 
 
-def time_range_sql(fields: Mapping[str, Typed], start_ms: int | None,
-                   end_ms: int | None) -> str | None:
+def time_range_sql(
+    fields: Mapping[str, Typed], start_ms: int | None, end_ms: int | None
+) -> str | None:
     """SQL keeping events whose @timestamp lies in [start_ms, end_ms] (inclusive)."""
     ts = fields.get("@timestamp")
     if ts is None or (start_ms is None and end_ms is None):

@@ -24,11 +24,30 @@ class QueryError(InsightsError):
             return f"Query error: {self.message}\n  {self.query.strip()}"
         lines = self.query.split("\n")
         text = lines[self.line - 1] if self.line - 1 < len(lines) else ""
-        where = f"line {self.line}, column {self.column}" if len(lines) > 1 else (
-            f"column {self.column}"
+        where = (
+            f"line {self.line}, column {self.column}"
+            if len(lines) > 1
+            else (f"column {self.column}")
         )
         caret = " " * (self.column - 1) + "^"
         return f"Query error at {where}: {self.message}\n  {text}\n  {caret}"
+
+
+class QueryTooLongError(QueryError):
+    """The query text is over StartQuery's 10,000-character limit; one line, no caret."""
+
+    def __init__(self, query: str, limit: int) -> None:
+        self.limit = limit
+        super().__init__(
+            f"the query is {len(query):,} characters long; Logs Insights accepts "
+            f"at most {limit:,} (Member must have length less than or equal to "
+            f"{limit})",
+            query,
+            None,
+        )
+
+    def _render(self) -> str:
+        return f"Query error: {self.message}"
 
 
 class SourceError(InsightsError):

@@ -17,7 +17,6 @@ import gzip
 import os
 import struct
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -26,10 +25,16 @@ from labkit.insights import cache
 from labkit.insights.errors import SourceError
 from labkit.insights.flowlogs import (
     DEFAULT_FIELDS,
-    FlowField,
     looks_like_default_record,
     looks_like_header,
     parse_format,
+)
+from labkit.insights.formats import (
+    FileFormat,
+    Skipped,
+    describe_csv_error,
+    read_sql,
+    skipped_lines,
 )
 from labkit.insights.sources import (
     Prepared,
@@ -40,26 +45,11 @@ from labkit.insights.sources import (
 )
 from labkit.insights.typed import Kind, Typed, quote_ident, quote_str
 
-_LINE_DELIMITER = "\x1f"  # "unit separator": never inside a JSON line or a normal log line
-
 
 def default_cache_dir() -> Path:
     """``$LABKIT_HOME/cache/insights`` (``~/.labkit/cache/insights`` by default)."""
     home = os.environ.get("LABKIT_HOME") or os.path.join(os.path.expanduser("~"), ".labkit")
     return Path(home) / "cache" / "insights"
-
-
-@dataclass(frozen=True)
-class FileFormat:
-    """How one file is read: kind ("flow", "json" or "text"), flow fields, header skip."""
-
-    kind: str
-    fields: tuple[FlowField, ...] = ()
-    skip: int = 0
-
-    def columns(self) -> list[str]:
-        """Physical column names (record names for flow logs, ``line`` otherwise)."""
-        return [f.record_name for f in self.fields] if self.kind == "flow" else ["line"]
 
 
 def _first_line(path: Path) -> str:
@@ -100,26 +90,14 @@ def _uncompressed_size(path: Path, size: int) -> int:
         return int(struct.unpack("<I", handle.read(4))[0])
 
 
-def read_sql(path: Path, fmt: FileFormat) -> str:
-    """A DuckDB table function reading one file in its format."""
-    if fmt.kind == "flow":
-        types = ", ".join(
-            f"{quote_str(f.record_name)}: '{'BIGINT' if f.numeric else 'VARCHAR'}'"
-            for f in fmt.fields
-        )
-        return (f"read_csv({quote_str(str(path))}, delim=' ', header=false, skip={fmt.skip}, "
-                f"columns={{{types}}}, nullstr='-', quote='', escape='', auto_detect=false)")
-    return (f"read_csv({quote_str(str(path))}, delim={quote_str(_LINE_DELIMITER)}, "
-            "header=false, columns={'line': 'VARCHAR'}, quote='', escape='', "
-            "auto_detect=false)")
-
-
 class FileSource:
     """Flow-log, JSON-lines or text files, plain or .gz, read by DuckDB itself.
 
     ``log_format`` is a flow-log LogFormat string (``"${version} ${vpc-id} ..."``) for
     custom-format files; without it a header line or the default format is detected.
     ``cache_dir`` holds the Parquet column cache; ``None`` turns caching off.
+    Malformed lines are skipped and reported (:attr:`Result.skipped`) unless ``strict``,
+    where the first one fails the query with its line number and DuckDB's reason.
     """
 
     def __init__(
@@ -128,16 +106,27 @@ class FileSource:
         *,
         log_format: str | None = None,
         cache_dir: str | os.PathLike[str] | None = "default",
+        strict: bool = False,
     ) -> None:
         self.paths = [Path(p).expanduser().resolve() for p in paths]
         if not self.paths:
             raise SourceError("no files given; pass at least one log file")
         self.log_format = log_format
-        self.cache_dir = (default_cache_dir() if cache_dir == "default"
-                          else Path(cache_dir) if cache_dir is not None else None)
+        self.strict = strict
+        self.cache_dir = (
+            default_cache_dir()
+            if cache_dir == "default"
+            else Path(cache_dir)
+            if cache_dir is not None
+            else None
+        )
 
     def prepare(
-        self, con: duckdb.DuckDBPyConnection, needed: frozenset[str], *, materialize: bool = True,
+        self,
+        con: duckdb.DuckDBPyConnection,
+        needed: frozenset[str],
+        *,
+        materialize: bool = True,
         one_pass: bool = False,
     ) -> Prepared:
         """Detect the format, find (or build) the needed columns in the cache, describe fields.
@@ -148,46 +137,98 @@ class FileSource:
         formats = [detect(p, self.log_format) for p in self.paths]
         kinds = {(f.kind, tuple(x.record_name for x in f.fields)) for f in formats}
         if len(kinds) > 1:
-            raise SourceError("the files mix formats; query files of one format at a time: "
-                              + ", ".join(str(p) for p in self.paths))
+            raise SourceError(
+                "the files mix formats; query files of one format at a time: "
+                + ", ".join(str(p) for p in self.paths)
+            )
         fmt = formats[0]
         sizes = [p.stat().st_size for p in self.paths]
         text_bytes = sum(_uncompressed_size(p, s) for p, s in zip(self.paths, sizes, strict=True))
         columns = _physical_columns(fmt, needed)
         available = set(columns)
-        text_sql = "(" + " UNION ALL ".join(
-            f"SELECT * FROM {read_sql(p, f)}" for p, f in zip(self.paths, formats, strict=True)
-        ) + ")"
+        text_sql = (
+            "("
+            + " UNION ALL ".join(
+                f"SELECT * FROM {read_sql(p, f, strict=self.strict)}"
+                for p, f in zip(self.paths, formats, strict=True)
+            )
+            + ")"
+        )
         if not materialize or self.cache_dir is None:
             structure = None
             if fmt.kind == "json" and materialize:
                 structure = json_structure(con, text_sql, "line")
-            return Prepared(text_sql, _file_fields(fmt, structure, available), None, text_bytes,
-                            single_pass=True)
+            return Prepared(
+                text_sql,
+                _file_fields(fmt, structure, available),
+                None,
+                text_bytes,
+                single_pass=True,
+                skipped=skipped_lines,
+            )
         names = [f.record_name for f in fmt.fields]
-        entries = [cache.entry_dir(self.cache_dir, p, f.kind, names, f.skip)
-                   for p, f in zip(self.paths, formats, strict=True)]
+        entries = [
+            cache.entry_dir(self.cache_dir, p, f.kind, names, f.skip)
+            for p, f in zip(self.paths, formats, strict=True)
+        ]
         found = [cache.find_group(entry, columns) for entry in entries]
         later = one_pass and fmt.kind == "flow" and text_bytes >= cache.INLINE_BUILD_BYTES
         if later and None in found:
-            todo = [(p, f, e) for p, f, e, g in zip(self.paths, formats, entries, found,
-                                                    strict=True) if g is None]
+            todo = [
+                (p, f, e)
+                for p, f, e, g in zip(self.paths, formats, entries, found, strict=True)
+                if g is None
+            ]
 
             def build_later() -> None:
                 for path, f, entry in todo:
-                    cache.build_later(entry, {"path": str(path), "kind": f.kind, "fields": names,
-                                              "skip": f.skip, "columns": columns})
+                    cache.build_later(
+                        entry,
+                        {
+                            "path": str(path),
+                            "kind": f.kind,
+                            "fields": names,
+                            "skip": f.skip,
+                            "columns": columns,
+                        },
+                    )
 
-            return Prepared(text_sql, _file_fields(fmt, None, available), None, text_bytes,
-                            single_pass=True, after=build_later)
-        groups = [g if g is not None else cache.build_group(
-            con, e, read_sql(p, f), f.kind, columns, note={"source": str(p)},
-            on_error=_read_error(p, f))
-            for p, f, e, g in zip(self.paths, formats, entries, found, strict=True)]
+            return Prepared(
+                text_sql,
+                _file_fields(fmt, None, available),
+                None,
+                text_bytes,
+                single_pass=True,
+                after=build_later,
+                skipped=skipped_lines,
+            )
+        groups = [
+            g
+            if g is not None
+            else cache.build_group(
+                con,
+                e,
+                p,
+                f,
+                columns,
+                note={"source": str(p)},
+                strict=self.strict,
+                on_error=_read_error(p, f),
+            )
+            for p, f, e, g in zip(self.paths, formats, entries, found, strict=True)
+        ]
+        skipped = _merge_skipped([g.skipped for g in groups])
+        if skipped is not None and self.strict:  # cached by a lenient query earlier
+            raise SourceError(f"cannot read the log file: {skipped.first}")
         from_sql = "read_parquet([" + ", ".join(quote_str(str(g.path)) for g in groups) + "])"
         structure = _merge_structures(g.structure for g in groups) if fmt.kind == "json" else None
-        return Prepared(from_sql, _file_fields(fmt, structure, available),
-                        sum(g.records for g in groups), text_bytes)
+        return Prepared(
+            from_sql,
+            _file_fields(fmt, structure, available),
+            sum(g.records for g in groups),
+            text_bytes,
+            skipped=(lambda _con: skipped) if skipped else None,
+        )
 
 
 def _physical_columns(fmt: FileFormat, needed: frozenset[str]) -> list[str]:
@@ -204,12 +245,15 @@ def _physical_columns(fmt: FileFormat, needed: frozenset[str]) -> list[str]:
     return wanted or fmt.columns()[:1]
 
 
-def _file_fields(fmt: FileFormat, structure: object,
-                 available: set[str] | None) -> dict[str, Typed]:
+def _file_fields(
+    fmt: FileFormat, structure: object, available: set[str] | None
+) -> dict[str, Typed]:
     """Typed fields over the physical columns of a file source (``available``: None = all)."""
     if fmt.kind != "flow":
-        fields = {"@message": Typed("line", Kind.STR),
-                  "@timestamp": Typed("CAST(NULL AS TIMESTAMP)", Kind.TIME)}
+        fields = {
+            "@message": Typed("line", Kind.STR),
+            "@timestamp": Typed("CAST(NULL AS TIMESTAMP)", Kind.TIME),
+        }
         if structure is not None:
             fields.update(json_fields(structure, "line", is_json_object("line")))
         return fields
@@ -218,12 +262,19 @@ def _file_fields(fmt: FileFormat, structure: object,
     present = tuple(f for f in fmt.fields if f.record_name in have)
     fields = flow_field_sql(present, lambda i, f: quote_ident(f.record_name))
     # The CloudWatch timestamp of a flow-log record is its start time (aws-facts A.8).
-    timestamp = ("make_timestamp(CAST(\"start\" AS BIGINT) * 1000000)" if "start" in have
-                 else "CAST(NULL AS TIMESTAMP)")
+    timestamp = (
+        'make_timestamp(CAST("start" AS BIGINT) * 1000000)'
+        if "start" in have
+        else "CAST(NULL AS TIMESTAMP)"
+    )
     out = {"@timestamp": Typed(timestamp, Kind.TIME)}
     if have >= set(names):  # @message is rebuilt from the fields, "-" for missing ones
-        out["@message"] = Typed("concat_ws(' ', " + ", ".join(
-            f"coalesce(CAST({quote_ident(n)} AS VARCHAR), '-')" for n in names) + ")", Kind.STR)
+        out["@message"] = Typed(
+            "concat_ws(' ', "
+            + ", ".join(f"coalesce(CAST({quote_ident(n)} AS VARCHAR), '-')" for n in names)
+            + ")",
+            Kind.STR,
+        )
     return {**out, **fields}
 
 
@@ -236,10 +287,16 @@ def _merge_structures(structures: Iterable[object]) -> object:
     return merged or None
 
 
+def _merge_skipped(skips: Iterable[Skipped | None]) -> Skipped | None:
+    found = [s for s in skips if s is not None]
+    return Skipped(sum(s.count for s in found), found[0].first) if found else None
+
+
 def _read_error(path: Path, fmt: FileFormat) -> Callable[[duckdb.Error], SourceError]:
-    """How a failed read of ``path`` is reported."""
+    """How a failed read of ``path`` is reported (DuckDB's reason kept)."""
     return lambda err: SourceError(
-        f"cannot read {path} as {_describe(fmt)}: {str(err).splitlines()[0]}")
+        f"cannot read {path} as {_describe(fmt)}: {describe_csv_error(err)}"
+    )
 
 
 def _describe(fmt: FileFormat) -> str:

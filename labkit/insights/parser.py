@@ -23,15 +23,45 @@ from labkit.insights.errors import QueryError
 
 # What each grammar terminal means to a reader of an error message.
 _TERMINAL_WORDS = {
-    "_FIELDS": "fields", "_DISPLAY": "display", "_FILTER": "filter", "_STATS": "stats",
-    "_SORT": "sort", "_LIMIT": "limit", "_PARSE": "parse", "_DEDUP": "dedup", "_BY": "by",
-    "_AS": "as", "_OR": "or", "_AND": "and", "_NOT": "not", "_IN": "in", "_LIKE": "like",
-    "_MATCH": "=~", "_PIPE": "|", "ASC": "asc", "DESC": "desc", "CMP_OP": "a comparison",
-    "PLUS": "+", "MINUS": "-", "STAR": "*", "SLASH": "/", "PERCENT": "%", "CARET": "^",
-    "NUMBER": "a number", "INT": "a whole number", "STRING": "a quoted string",
-    "REGEX": "a /regex/", "NAME": "a field name", "BACKTICKED": "a `field name`",
-    "PERIOD": "a period like 5m", "LPAR": "(", "RPAR": ")", "LSQB": "[", "RSQB": "]",
-    "COMMA": ",", "$END": "the end of the query",
+    "_FIELDS": "fields",
+    "_DISPLAY": "display",
+    "_FILTER": "filter",
+    "_STATS": "stats",
+    "_SORT": "sort",
+    "_LIMIT": "limit",
+    "_PARSE": "parse",
+    "_DEDUP": "dedup",
+    "_BY": "by",
+    "_AS": "as",
+    "_OR": "or",
+    "_AND": "and",
+    "_NOT": "not",
+    "_IN": "in",
+    "_LIKE": "like",
+    "_MATCH": "=~",
+    "_PIPE": "|",
+    "ASC": "asc",
+    "DESC": "desc",
+    "CMP_OP": "a comparison",
+    "PLUS": "+",
+    "MINUS": "-",
+    "STAR": "*",
+    "SLASH": "/",
+    "PERCENT": "%",
+    "CARET": "^",
+    "NUMBER": "a number",
+    "INT": "a whole number",
+    "STRING": "a quoted string",
+    "REGEX": "a /regex/",
+    "NAME": "a field name",
+    "BACKTICKED": "a `field name`",
+    "PERIOD": "a period like 5m",
+    "LPAR": "(",
+    "RPAR": ")",
+    "LSQB": "[",
+    "RSQB": "]",
+    "COMMA": ",",
+    "$END": "the end of the query",
 }
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "t": "\t", "/": "/"}
 
@@ -40,8 +70,14 @@ _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "t": "\t", "/": "/"}
 def _lark() -> Lark:
     grammar = resources.files("labkit.insights").joinpath("grammar.lark").read_text()
     # cache=True keeps the built LALR tables in the temp dir: a fresh process skips ~0.1 s.
-    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=False, cache=True)
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=True,
+    )
 
 
 def parse(text: str) -> ast.Query:
@@ -49,8 +85,9 @@ def parse(text: str) -> ast.Query:
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.split("\n")
     ):
-        raise QueryError("the query is empty; start with a command such as fields or stats",
-                         text, 0)
+        raise QueryError(
+            "the query is empty; start with a command such as fields or stats", text, 0
+        )
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as err:
@@ -69,12 +106,14 @@ def _query_error(err: UnexpectedInput, text: str) -> QueryError:
         isinstance(err, UnexpectedToken) and err.token.type == "$END"
     ):
         expected: set[str] = set(getattr(err, "expected", None) or ())
-        return QueryError(f"the query ends too early; expected {_expected(expected)}",
-                          text, len(text.rstrip()))
+        return QueryError(
+            f"the query ends too early; expected {_expected(expected)}", text, len(text.rstrip())
+        )
     assert isinstance(err, UnexpectedToken)
     pos = err.token.start_pos if err.token.start_pos is not None else 0
-    return QueryError(f"unexpected {str(err.token.value)!r}; expected {_expected(err.expected)}",
-                      text, pos)
+    return QueryError(
+        f"unexpected {str(err.token.value)!r}; expected {_expected(err.expected)}", text, pos
+    )
 
 
 def _expected(names: set[str]) -> str:
@@ -112,6 +151,20 @@ def _literal(tok: Token) -> ast.String | ast.Regex:
     if tok.type == "REGEX":
         return ast.Regex(str(tok)[1:-1].replace("\\/", "/"), span=_tok_span(tok))
     return ast.String(unescape(str(tok)[1:-1]), span=_tok_span(tok))
+
+
+def _balanced(op: str, terms: list[ast.Expr]) -> ast.Expr:
+    """``a or b or c ...`` as a balanced tree of BoolOps: depth log2(n), not n.
+
+    ``and`` and ``or`` are associative (also with missing values, as in SQL), so the
+    grouping does not change the answer; it keeps a 1,000-term filter shallow for every
+    recursive pass that follows (checks, compiler, DuckDB's parser).
+    """
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    left, right = _balanced(op, terms[:middle]), _balanced(op, terms[middle:])
+    return ast.BoolOp(op, left, right, span=(left.span[0], right.span[1]))
 
 
 @v_args(meta=True)
@@ -170,15 +223,15 @@ class _ToAst(Transformer[Any, Any]):
     def item(self, meta: Meta, children: list[Any]) -> ast.Item:
         expr = children[0]
         alias = children[1].name if len(children) > 1 else None
-        text = self.text[expr.span[0]:expr.span[1]].strip()
+        text = self.text[expr.span[0] : expr.span[1]].strip()
         return ast.Item(expr, alias, text, span=_span(meta))
 
     # ------------------------------------------------------------ expressions
-    def or_(self, meta: Meta, c: list[Any]) -> ast.BoolOp:
-        return ast.BoolOp("or", c[0], c[1], span=_span(meta))
+    def or_(self, meta: Meta, c: list[Any]) -> ast.Expr:
+        return _balanced("or", c)
 
-    def and_(self, meta: Meta, c: list[Any]) -> ast.BoolOp:
-        return ast.BoolOp("and", c[0], c[1], span=_span(meta))
+    def and_(self, meta: Meta, c: list[Any]) -> ast.Expr:
+        return _balanced("and", c)
 
     def not_(self, meta: Meta, c: list[Any]) -> ast.Not:
         return ast.Not(c[0], span=_span(meta))

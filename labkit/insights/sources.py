@@ -16,6 +16,7 @@ import duckdb
 
 from labkit.insights.errors import SourceError
 from labkit.insights.flowlogs import DEFAULT_FIELDS, FlowField, parse_format
+from labkit.insights.formats import Skipped
 from labkit.insights.typed import Kind, Typed, quote_str
 
 SYSTEM_FIELDS = ("@timestamp", "@message", "@logStream", "@log", "@ingestionTime")
@@ -29,6 +30,7 @@ class Prepared:
     ``single_pass``: the source is expensive to scan twice (a log file read as text), so
     the plan should count matched and scanned records in the answering pass. ``after``:
     run once the answer is in hand (a file source starts building its cache there).
+    ``skipped``: called on the connection after the answer, the malformed lines skipped.
     """
 
     from_sql: str
@@ -38,13 +40,18 @@ class Prepared:
     tiebreak: tuple[str, ...] = field(default=())
     single_pass: bool = False
     after: Callable[[], None] | None = None
+    skipped: Callable[[duckdb.DuckDBPyConnection], Skipped | None] | None = None
 
 
 class Source(Protocol):
     """Anything :func:`labkit.insights.run` can query."""
 
     def prepare(
-        self, con: duckdb.DuckDBPyConnection, needed: frozenset[str], *, materialize: bool = True,
+        self,
+        con: duckdb.DuckDBPyConnection,
+        needed: frozenset[str],
+        *,
+        materialize: bool = True,
         one_pass: bool = False,
     ) -> Prepared:
         """Make the source queryable on ``con``; ``needed`` names the fields the query uses.
@@ -122,7 +129,11 @@ class EventSource:
         self.custom = log_format is not None
 
     def prepare(
-        self, con: duckdb.DuckDBPyConnection, needed: frozenset[str], *, materialize: bool = True,
+        self,
+        con: duckdb.DuckDBPyConnection,
+        needed: frozenset[str],
+        *,
+        materialize: bool = True,
         one_pass: bool = False,
     ) -> Prepared:
         """Load the events into a temporary table and discover their fields."""
@@ -132,8 +143,10 @@ class EventSource:
                 columns[0].append(int(event.get("@timestamp", event.get("timestamp", 0))))
                 columns[1].append(str(event.get("@message", event.get("message", ""))))
             except (TypeError, ValueError) as err:
-                raise SourceError(f"bad event {dict(event)!r}: {err}; an event needs "
-                                  "@timestamp (epoch ms) and @message") from None
+                raise SourceError(
+                    f"bad event {dict(event)!r}: {err}; an event needs "
+                    "@timestamp (epoch ms) and @message"
+                ) from None
             columns[2].append(event.get("@logStream"))
             columns[3].append(event.get("@log"))
             ingestion = event.get("@ingestionTime")

@@ -54,8 +54,10 @@ def test_private_ping_fails_until_peering_and_routes_on_both_sides(built: labkit
 def test_peering_builders_are_idempotent(built: labkit.Lab) -> None:
     plan = labkit.Lab1()
     first = plan.request_peering(built)
+    plan.accept_peering(built)
     plan.peering_routes(built)
     assert plan.request_peering(built).peering_id == first.peering_id
+    plan.accept_peering(built)
     plan.peering_routes(built)
     live = built.ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
     ours = [p for p in live if {"Key": "labkit-lab", "Value": built.prefix} in p.get("Tags", [])]
@@ -69,6 +71,60 @@ def test_peering_builders_are_idempotent(built: labkit.Lab) -> None:
     )
     assert failed["VpcPeeringConnections"] == []
     assert len(built.route_table("VPC 1").rows) == 3
+
+
+def test_skipping_the_accept_step_fails_with_the_accept_call_as_hint(built: labkit.Lab) -> None:
+    plan = labkit.Lab1()
+    pcx = plan.request_peering(built).peering_id
+    accept = (
+        r"accept it first with lab\.ec2\.accept_vpc_peering_connection"
+        rf"\(VpcPeeringConnectionId='{pcx}'\)"
+    )
+    with pytest.raises(ConfigError, match="is still pending acceptance: " + accept):
+        plan.peering_routes(built)
+    table = built.existing("route-table", "VPC 1")
+    assert table is not None
+    built.ec2.create_route(
+        RouteTableId=table["RouteTableId"],
+        DestinationCidrBlock="10.2.0.0/16",
+        VpcPeeringConnectionId=pcx,
+    )
+    with pytest.raises(
+        CheckFailed,
+        match=r"step 02\.4 failed: the peering connection VPC 1 ↔ VPC 2 is still pending "
+        r"acceptance\. Hint: " + accept,
+    ):
+        checks.peering_routes(built, "02.4", "VPC 1", "VPC 2")
+    plan.accept_peering(built)
+    with pytest.raises(
+        CheckFailed, match=r"VPC 2's route table has no route to 10\.1\.0\.0/16.*create_route\("
+    ):
+        checks.peering_routes(built, "02.4", "VPC 1", "VPC 2")
+
+
+def test_undoing_the_peering_lets_notebook_02_run_again(built: labkit.Lab) -> None:
+    plan = labkit.Lab1()
+    lab1_plan.build_lab1_peering(built, plan)
+    assert plan.undo_peering(built) == [
+        "VPC 1: route to 10.2.0.0/16",
+        "VPC 2: route to 10.1.0.0/16",
+        "peering connection VPC 1 ↔ VPC 2",
+    ]
+    assert built.existing("vpc-peering-connection", "VPC 1 ↔ VPC 2") is None
+    assert len(built.route_table("VPC 1").rows) == 2
+    with pytest.raises(CheckFailed, match="there is no peering connection VPC 1 ↔ VPC 2"):
+        checks.peering_routes(built, "02.4", "VPC 1", "VPC 2")
+    lab1_plan.build_lab1_peering(built, plan)
+    assert "active" in repr(checks.peering_routes(built, "02.4", "VPC 1", "VPC 2"))
+
+
+def test_existing_answers_like_the_create_call_and_lists_known_kinds(lab: labkit.Lab) -> None:
+    made = lab.ec2.create_vpc(CidrBlock="10.9.0.0/16", TagSpecifications=lab.tag_spec("vpc", "V"))
+    found = lab.existing("vpc", "V")
+    assert found is not None and found["VpcId"] == made["Vpc"]["VpcId"]
+    assert lab.existing("vpc", "W") is None
+    with pytest.raises(ConfigError, match="unknown kind of resource 'vpcs': known kinds are vpc, "):
+        lab.existing("vpcs", "V")
 
 
 def test_the_ping_check_fails_with_a_hint(built: labkit.Lab) -> None:

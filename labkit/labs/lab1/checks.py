@@ -210,9 +210,11 @@ def peering_routes(lab: Lab, step: str, requester: str, accepter: str) -> CheckR
 
     name = f"{requester} ↔ {accepter}"
     raw = peering.find_peering(lab, name)
-    if raw is None or raw["Status"]["Code"] != "active":
-        state = "missing" if raw is None else raw["Status"]["Code"]
-        raise _fail(step, f"the peering connection {name} is {state}", "request and accept it")
+    if raw is None:
+        raise _fail(step, f"there is no peering connection {name}", "request it, then accept it")
+    if raw["Status"]["Code"] != "active":
+        what, hint = peering.not_active(raw)
+        raise _fail(step, f"the peering connection {name} is {what}", hint)
     pcx = raw["VpcPeeringConnectionId"]
     for side in peering.sides(lab, requester, accepter):
         routes = {r.get("DestinationCidrBlock"): r for r in side.table["Routes"]}
@@ -221,7 +223,8 @@ def peering_routes(lab: Lab, step: str, requester: str, accepter: str) -> CheckR
             raise _fail(
                 step,
                 f"{side.vpc}'s route table has no route to {side.peer_cidr} through the peering",
-                "add the route on both sides",
+                f"add it with lab.ec2.create_route(RouteTableId={side.table['RouteTableId']!r}, "
+                f"DestinationCidrBlock={side.peer_cidr!r}, VpcPeeringConnectionId={pcx!r})",
             )
         if route.get("State") == "blackhole":
             raise _fail(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws import compute, flowlogs, network, peering
+from labkit.aws import compute, flowlogs, network, peering, undo
 from labkit.errors import ConfigError
 from labkit.labs import params
 from labkit.tables import Table
@@ -116,8 +116,20 @@ class Lab1:
         return peering.accept_peering(lab, "VPC 1", "VPC 2")
 
     def peering_routes(self, lab: Lab) -> list[str]:
-        """On each side, route the other VPC's block through the peering connection."""
+        """On each side, route the other VPC's block through the (accepted) peering."""
         return peering.add_peering_routes(lab, "VPC 1", "VPC 2")
+
+    def undo_peering(self, lab: Lab) -> list[str]:
+        """Remove the peering and its routes: notebook 02 starts from unpeered VPCs."""
+        return undo.remove_peering(lab, "VPC 1", "VPC 2")
+
+    def flow_logs_policy(self) -> dict[str, Any]:
+        """The IAM policy document that lets VPC Flow Logs write to CloudWatch Logs."""
+        return flowlogs.policy_document()
+
+    def flow_logs_trust_policy(self) -> dict[str, Any]:
+        """The custom trust policy: only the VPC Flow Logs service may assume the role."""
+        return flowlogs.trust_policy()
 
     def summary(self) -> Table:
         """What Lab 1 builds, as a table."""
@@ -173,4 +185,5 @@ def build_lab1(lab: Lab, plan: Lab1) -> None:
 def build_lab1_peering(lab: Lab, plan: Lab1) -> None:
     """What notebook 02 adds: the peering connection, accepted, with routes on both sides."""
     plan.request_peering(lab)
+    plan.accept_peering(lab)
     plan.peering_routes(lab)

@@ -10,11 +10,15 @@ import pytest
 
 from labkit import insights
 
-REC = ("2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 "
-       "1418530010 1418530070 ACCEPT OK")
+REC = (
+    "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 "
+    "1418530010 1418530070 ACCEPT OK"
+)
 CUSTOM = "${version} ${vpc-id} ${srcaddr} ${dstaddr} ${bytes} ${start} ${flow-direction}"
-CUSTOM_LINES = ["5 vpc-1 10.0.0.5 10.0.1.9 500 1700000000 egress",
-                "5 vpc-1 10.0.1.9 10.0.0.5 - 1700000060 ingress"]
+CUSTOM_LINES = [
+    "5 vpc-1 10.0.0.5 10.0.1.9 500 1700000000 egress",
+    "5 vpc-1 10.0.1.9 10.0.0.5 - 1700000060 ingress",
+]
 
 
 def test_gzip_file_gives_same_answer_as_plain(tmp_path: Path) -> None:
@@ -47,16 +51,19 @@ def test_s3_header_line_is_skipped_and_names_the_format(tmp_path: Path) -> None:
     header = "version vpc-id srcaddr dstaddr bytes start flow-direction"
     path = tmp_path / "s3.log"
     path.write_text(header + "\n" + "\n".join(CUSTOM_LINES) + "\n")
-    result = insights.run("stats count(*) as n, sum(bytes) as b by vpcId",
-                          insights.FileSource([path], cache_dir=None))
+    result = insights.run(
+        "stats count(*) as n, sum(bytes) as b by vpcId", insights.FileSource([path], cache_dir=None)
+    )
     assert result.rows == (("vpc-1", 2, 500),)
 
 
 def test_default_header_is_skipped(tmp_path: Path) -> None:
     """A default-format header line is not counted as a record."""
     path = tmp_path / "h.log"
-    header = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol "
-              "packets bytes start end action log-status")
+    header = (
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol "
+        "packets bytes start end action log-status"
+    )
     path.write_text(header + "\n" + REC + "\n")
     result = insights.run("stats count(*) as n", insights.FileSource([path], cache_dir=None))
     assert result.rows == ((1,),)
@@ -66,11 +73,14 @@ def test_json_lines_file(tmp_path: Path) -> None:
     """JSON lines get dotted fields; @message is the line."""
     path = tmp_path / "app.jsonl"
     path.write_text('{"a": {"b": 1}, "s": "x"}\n{"a": {"b": 2}, "s": "y"}\n')
-    result = insights.run("stats sum(a.b) as total, count(*) as n",
-                          insights.FileSource([path], cache_dir=tmp_path / "c"))
+    result = insights.run(
+        "stats sum(a.b) as total, count(*) as n",
+        insights.FileSource([path], cache_dir=tmp_path / "c"),
+    )
     assert result.rows == ((3, 2),)
-    shown = insights.run("filter s = 'y' | fields @message",
-                         insights.FileSource([path], cache_dir=tmp_path / "c"))
+    shown = insights.run(
+        "filter s = 'y' | fields @message", insights.FileSource([path], cache_dir=tmp_path / "c")
+    )
     assert shown.rows == (('{"a": {"b": 2}, "s": "y"}',),)
 
 
@@ -78,8 +88,10 @@ def test_text_file_with_parse(tmp_path: Path) -> None:
     """Plain text lines can be parsed."""
     path = tmp_path / "app.log"
     path.write_text("user=ana ms=5\nuser=bo ms=7\nuser=ana ms=9\n")
-    result = insights.run("parse 'user=* ms=*' as user, ms | stats sum(ms) as t by user",
-                          insights.FileSource([path], cache_dir=None))
+    result = insights.run(
+        "parse 'user=* ms=*' as user, ms | stats sum(ms) as t by user",
+        insights.FileSource([path], cache_dir=None),
+    )
     assert result.rows == (("ana", 14), ("bo", 7))
 
 
@@ -104,8 +116,9 @@ def test_several_files_are_one_source(tmp_path: Path) -> None:
     one, two = tmp_path / "1.log", tmp_path / "2.log"
     one.write_text(REC + "\n")
     two.write_text(REC + "\n")
-    result = insights.run("stats count(*) as n", insights.FileSource([one, two],
-                                                                     cache_dir=tmp_path / "c"))
+    result = insights.run(
+        "stats count(*) as n", insights.FileSource([one, two], cache_dir=tmp_path / "c")
+    )
     assert result.rows == ((2,),)
 
 
@@ -116,11 +129,13 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_malformed_record_is_a_clear_error(tmp_path: Path) -> None:
-    """A flow-log line with a word in a number field raises SourceError, no traceback text."""
+    """Strict: a word in a number field raises SourceError naming the line and the field."""
     path = tmp_path / "bad.log"
     path.write_text(REC + "\n" + REC.replace(" 4249 ", " lots ") + "\n")
-    with pytest.raises(insights.SourceError, match="cannot read"):
-        insights.run("stats sum(bytes)", insights.FileSource([path], cache_dir=tmp_path / "c"))
+    with pytest.raises(insights.SourceError, match="cannot read .*line 2: field bytes is 'lots'"):
+        insights.run(
+            "stats sum(bytes)", insights.FileSource([path], cache_dir=tmp_path / "c", strict=True)
+        )
 
 
 def test_mixed_formats_are_refused(tmp_path: Path) -> None:
@@ -136,20 +151,24 @@ def test_explain_reads_the_file_directly(tmp_path: Path) -> None:
     """explain shows DuckDB reading the file with read_csv, and caches nothing."""
     path = tmp_path / "f.log"
     path.write_text(REC + "\n")
-    sql = insights.explain("stats sum(bytes) by srcAddr",
-                           insights.FileSource([path], cache_dir=tmp_path / "c"))
+    sql = insights.explain(
+        "stats sum(bytes) by srcAddr", insights.FileSource([path], cache_dir=tmp_path / "c")
+    )
     assert "read_csv" in sql and "GROUP BY" in sql
     assert not (tmp_path / "c").exists()
 
 
 def test_event_source_with_custom_format() -> None:
     """Events in a custom flow-log format are discovered when the format is given."""
-    events = [{"@timestamp": 1_700_000_000_000 + i, "@message": line}
-              for i, line in enumerate(CUSTOM_LINES)]
+    events = [
+        {"@timestamp": 1_700_000_000_000 + i, "@message": line}
+        for i, line in enumerate(CUSTOM_LINES)
+    ]
     plain = insights.run("stats count(vpcId) as n", insights.EventSource(events))
     assert plain.rows == ((0,),)  # AWS discovers only the default format
-    custom = insights.run("stats count(vpcId) as n",
-                          insights.EventSource(events, log_format=CUSTOM))
+    custom = insights.run(
+        "stats count(vpcId) as n", insights.EventSource(events, log_format=CUSTOM)
+    )
     assert custom.rows == ((2,),)
 
 

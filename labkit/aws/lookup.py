@@ -1,0 +1,142 @@
+"""Look a lab resource up by kind and name, so a cell that creates it can run again.
+
+A create call is not idempotent: a second ``create_vpc`` makes a second VPC. The notebooks
+write each step as ``lab.existing("vpc", "VPC 1") or lab.ec2.create_vpc(...)["Vpc"]``:
+the answer is the same dict either way (describe and create answer with the same shape),
+and the create call stays in the cell for the learner to read.
+
+The kinds are EC2's resource-type names (the ones TagSpecifications use), plus the other
+services' resources the labs create. Names are Name tags, except where the service names
+things itself (log groups, IAM roles and policies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from labkit.aws import compute, network, peering
+from labkit.aws.summary import resource
+from labkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from labkit.lab import Lab
+
+Finder = Callable[["Lab", str], "dict[str, Any] | None"]
+# kind → (the type's name in answers, the finder)
+KINDS: dict[str, tuple[str, Finder]] = {}
+
+
+def kind(name: str, label: str) -> Callable[[Finder], Finder]:
+    """Register a finder for resources of this kind (``label``: its type in answers)."""
+
+    def register(finder: Finder) -> Finder:
+        KINDS[name] = (label, finder)
+        return finder
+
+    return register
+
+
+def _first(items: list[Any]) -> dict[str, Any] | None:
+    return dict(items[0]) if items else None
+
+
+def _ec2(lab: Lab, method: str, key: str, name: str) -> Any:
+    with lab.call(f"looking up {name}"):
+        answer = getattr(lab.ec2, method)(Filters=lab.filters(name))
+    return _first(answer[key])
+
+
+@kind("vpc", "Vpc")
+def _vpc(lab: Lab, name: str) -> dict[str, Any] | None:
+    return network.find_vpc(lab, name)
+
+
+@kind("subnet", "Subnet")
+def _subnet(lab: Lab, name: str) -> dict[str, Any] | None:
+    return _ec2(lab, "describe_subnets", "Subnets", name)
+
+
+@kind("internet-gateway", "InternetGateway")
+def _igw(lab: Lab, name: str) -> dict[str, Any] | None:
+    return _ec2(lab, "describe_internet_gateways", "InternetGateways", name)
+
+
+@kind("security-group", "SecurityGroup")
+def _group(lab: Lab, name: str) -> dict[str, Any] | None:
+    return _ec2(lab, "describe_security_groups", "SecurityGroups", name)
+
+
+@kind("vpc-peering-connection", "VpcPeeringConnection")
+def _peering(lab: Lab, name: str) -> dict[str, Any] | None:
+    return peering.find_peering(lab, name)
+
+
+@kind("vpc-flow-log", "FlowLog")
+def _flow_log(lab: Lab, name: str) -> dict[str, Any] | None:
+    return _ec2(lab, "describe_flow_logs", "FlowLogs", name)
+
+
+@kind("instance", "Instance")
+def _instance(lab: Lab, name: str) -> dict[str, Any] | None:
+    with lab.call(f"looking up {name}"):
+        pages = lab.ec2.get_paginator("describe_instances").paginate(
+            Filters=lab.filters(name)
+            + [{"Name": "instance-state-name", "Values": compute.LIVE_STATES}]
+        )
+        return _first([i for page in pages for r in page["Reservations"] for i in r["Instances"]])
+
+
+@kind("route-table", "RouteTable")
+def _route_table(lab: Lab, name: str) -> dict[str, Any] | None:
+    """The route table that serves the public subnet of the VPC called ``name``."""
+    subnet = _subnet(lab, f"{name} public subnet")
+    if subnet is None:
+        return None
+    return network.route_table_for(lab, subnet["VpcId"], subnet["SubnetId"])
+
+
+@kind("log-group", "LogGroup")
+def _log_group(lab: Lab, name: str) -> dict[str, Any] | None:
+    with lab.call(f"looking up log group {name}"):
+        pages = lab.logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=name)
+        return _first([g for p in pages for g in p["logGroups"] if g["logGroupName"] == name])
+
+
+@kind("policy", "Policy")
+def _policy(lab: Lab, name: str) -> dict[str, Any] | None:
+    with lab.call(f"looking up IAM policy {name}"):
+        pages = lab.iam.get_paginator("list_policies").paginate(Scope="Local")
+        return _first([p for page in pages for p in page["Policies"] if p["PolicyName"] == name])
+
+
+@kind("role", "Role")
+def _role(lab: Lab, name: str) -> dict[str, Any] | None:
+    with lab.call(f"looking up IAM role {name}"):
+        try:
+            return dict(lab.iam.get_role(RoleName=name)["Role"])
+        except lab.iam.exceptions.NoSuchEntityException:
+            return None
+
+
+def existing(lab: Lab, kind: str, name: str) -> dict[str, Any] | None:
+    """The lab's resource of this kind and name as AWS describes it, or None.
+
+    Parameters
+    ----------
+    kind: "vpc", "subnet", "internet-gateway", "route-table", "security-group",
+        "instance", "vpc-peering-connection", "vpc-flow-log", "log-group", "policy", "role".
+    name: its Name tag (EC2), its name (log group, IAM), or for "route-table" the VPC's name.
+
+    Returns
+    -------
+    The same dict the create call answers with (``create_vpc(...)["Vpc"]``), or None. With
+    the echo on, a found resource prints one line saying it was not created again.
+    """
+    if kind not in KINDS:
+        raise ConfigError(f"unknown kind of resource {kind!r}: known kinds are {', '.join(KINDS)}")
+    label, finder = KINDS[kind]
+    found = finder(lab, name)
+    if found is not None and lab.echo_calls and kind != "route-table":  # tables come with VPCs
+        print(f"= {resource(label, found, {})} (found: it exists already)")
+    return found
