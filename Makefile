@@ -20,15 +20,18 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/labkit run --out build
 
-## test: lint and types, then the whole test suite (unit, emulator, notebooks, nbval)
+## test: lint and types, then the whole test suite (unit, emulator, notebooks, nbval, and
+## JupyterLab in a real browser when a Chromium is installed)
 test: $(STAMP)
 	$(BIN)/ruff check labkit tests benchmarks
 	$(BIN)/mypy labkit
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  echo "NOTE: no Chromium found: the browser tests (tests/browser) will be SKIPPED; install it with: apt-get install chromium"
 	$(BIN)/python -m pytest
 
-## lab: open JupyterLab on the notebooks
+## lab: open JupyterLab on the notebooks (127.0.0.1, no news pop-up, works as root)
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/python -m labkit.launch notebooks/
 
 ## bench: the benchmarks, with their baselines measured in the same run
 bench: $(STAMP)

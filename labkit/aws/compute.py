@@ -8,11 +8,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws.shown import Card
 from labkit.errors import LabkitError, NotFoundError
 
 if TYPE_CHECKING:
+    from labkit.aws.context import AwsContext
     from labkit.aws.network import Network
-    from labkit.lab import Lab
 
 # The latest Amazon Linux 2023 AMI, read from AWS's public SSM parameter (the emulator has
 # it too), so the same code picks a real image in every region.
@@ -34,8 +35,8 @@ EC2_TRUST = {
 LIVE_STATES = ["pending", "running", "stopping", "stopped"]
 
 
-@dataclass(frozen=True)
-class Instance:
+@dataclass(frozen=True, repr=False)
+class LabInstance(Card):
     """A lab instance: its Name tag, id, addresses and where it lives."""
 
     name: str
@@ -46,10 +47,18 @@ class Instance:
     vpc_id: str
     state: str
 
+    def _card(self) -> tuple[str, list[tuple[str, Any]]]:
+        return f"{self.name} ({self.instance_id}): {self.state}", [
+            ("private IP", self.private_ip),
+            ("public IP", self.public_ip or "none"),
+            ("subnet", self.subnet_id),
+            ("VPC", self.vpc_id),
+        ]
 
-def _instance(raw: dict[str, Any]) -> Instance:
+
+def _instance(raw: dict[str, Any]) -> LabInstance:
     tags = {t["Key"]: t["Value"] for t in raw.get("Tags", [])}
-    return Instance(
+    return LabInstance(
         name=tags.get("Name", raw["InstanceId"]),
         instance_id=raw["InstanceId"],
         private_ip=raw.get("PrivateIpAddress", ""),
@@ -60,7 +69,7 @@ def _instance(raw: dict[str, Any]) -> Instance:
     )
 
 
-def list_instances(lab: Lab) -> list[Instance]:
+def list_instances(lab: AwsContext) -> list[LabInstance]:
     """Every live instance of this lab, sorted by name."""
     with lab.call("listing the lab's instances"):
         pages = lab.ec2.get_paginator("describe_instances").paginate(
@@ -72,7 +81,7 @@ def list_instances(lab: Lab) -> list[Instance]:
     return sorted(found, key=lambda i: i.name)
 
 
-def find_instance(lab: Lab, name_or_id: str) -> Instance:
+def find_instance(lab: AwsContext, name_or_id: str) -> LabInstance:
     """The lab instance with this Name tag or id; NotFoundError lists the known names."""
     instances = list_instances(lab)
     for inst in instances:
@@ -82,7 +91,7 @@ def find_instance(lab: Lab, name_or_id: str) -> Instance:
     raise NotFoundError(f"unknown instance {name_or_id!r}: the lab's instances are {known}")
 
 
-def ensure_ssm_profile(lab: Lab) -> str:
+def ensure_ssm_profile(lab: AwsContext) -> str:
     """An instance profile whose role lets SSM run commands on the instance; returns its name.
 
     https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html
@@ -108,7 +117,7 @@ def ensure_ssm_profile(lab: Lab) -> str:
     return name
 
 
-def ensure_instance(lab: Lab, name: str, network: Network, wait: bool = True) -> Instance:
+def ensure_instance(lab: AwsContext, name: str, network: Network, wait: bool = True) -> LabInstance:
     """The instance ``name`` in the network's public subnet, with a public IP and SSM access.
 
     Parameters
@@ -119,7 +128,7 @@ def ensure_instance(lab: Lab, name: str, network: Network, wait: bool = True) ->
 
     Returns
     -------
-    The :class:`Instance`, with its private and public IPs.
+    The :class:`LabInstance`, with its private and public IPs.
     """
     try:
         inst = find_instance(lab, name)
@@ -130,7 +139,7 @@ def ensure_instance(lab: Lab, name: str, network: Network, wait: bool = True) ->
     return inst
 
 
-def _launch(lab: Lab, name: str, network: Network) -> Instance:
+def _launch(lab: AwsContext, name: str, network: Network) -> LabInstance:
     profile = ensure_ssm_profile(lab)
     private_ip = str(ipaddress.ip_network(network.subnet_cidr)[HOST_INDEX])
     with lab.call(f"launching {name}"):
@@ -155,7 +164,7 @@ def _launch(lab: Lab, name: str, network: Network) -> Instance:
     return _instance(raw)
 
 
-def wait_running(lab: Lab, inst: Instance, timeout_s: float = 600) -> Instance:
+def wait_running(lab: AwsContext, inst: LabInstance, timeout_s: float = 600) -> LabInstance:
     """Wait until the instance runs, printing progress every 10 s; returns it, refreshed."""
     started = time.monotonic()
     said = 0.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
 # States of an endpoint that is gone or going; such an endpoint blocks nothing.
 # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcEndpoint.html
@@ -22,7 +22,7 @@ def s3_service(region: str) -> str:
     return f"com.amazonaws.{region}.s3"
 
 
-def find_endpoints(lab: Lab, vpc_id: str, service: str) -> list[dict[str, Any]]:
+def find_endpoints(lab: AwsContext, vpc_id: str, service: str) -> list[dict[str, Any]]:
     """The live endpoints of ``service`` in a VPC, tagged or not, oldest first."""
     filters = [
         {"Name": "vpc-id", "Values": [vpc_id]},
@@ -34,7 +34,7 @@ def find_endpoints(lab: Lab, vpc_id: str, service: str) -> list[dict[str, Any]]:
     return sorted(found, key=lambda e: str(e.get("CreationTimestamp", "")))
 
 
-def lab_endpoints(lab: Lab) -> list[dict[str, Any]]:
+def lab_endpoints(lab: AwsContext) -> list[dict[str, Any]]:
     """Every live endpoint carrying the lab's tag."""
     with lab.call("listing the lab's VPC endpoints"):
         pages = lab.ec2.get_paginator("describe_vpc_endpoints").paginate(Filters=lab.filters())
@@ -42,7 +42,7 @@ def lab_endpoints(lab: Lab) -> list[dict[str, Any]]:
 
 
 def ensure_s3_endpoint(
-    lab: Lab, vpc_id: str, name: str, route_table_ids: tuple[str, ...] = ()
+    lab: AwsContext, vpc_id: str, name: str, route_table_ids: tuple[str, ...] = ()
 ) -> dict[str, Any]:
     """The VPC's S3 gateway endpoint, created (tagged ``name``) if it has none."""
     service = s3_service(lab.region)
@@ -61,7 +61,7 @@ def ensure_s3_endpoint(
         )
 
 
-def delete_endpoints(lab: Lab, endpoint_ids: list[str]) -> None:
+def delete_endpoints(lab: AwsContext, endpoint_ids: list[str]) -> None:
     """Delete endpoints (their routes go with them)."""
     if endpoint_ids:
         with lab.call(f"deleting {', '.join(endpoint_ids)}"):

@@ -9,10 +9,11 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws.shown import Card
 from labkit.errors import ConfigError
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
 # The permissions VPC Flow Logs needs to publish to CloudWatch Logs.
 # https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
@@ -28,8 +29,8 @@ AGGREGATION_INTERVALS = (60, 600)  # the only two values CreateFlowLogs accepts
 TRAFFIC_TYPES = ("ALL", "ACCEPT", "REJECT")
 
 
-@dataclass(frozen=True)
-class FlowLog:
+@dataclass(frozen=True, repr=False)
+class FlowLog(Card):
     """A flow log on a VPC that publishes to a CloudWatch Logs group."""
 
     flow_log_id: str
@@ -40,8 +41,15 @@ class FlowLog:
     max_aggregation_interval: int
     status: str
 
+    def _card(self) -> tuple[str, list[tuple[str, Any]]]:
+        return f"Flow log {self.flow_log_id} on {self.vpc_id}: {self.status}", [
+            ("log group", self.log_group),
+            ("role", self.role_arn),
+            ("traffic", f"{self.traffic_type}, every {self.max_aggregation_interval} s"),
+        ]
 
-def find_log_group(lab: Lab, vpc_id: str) -> str | None:
+
+def find_log_group(lab: AwsContext, vpc_id: str) -> str | None:
     """The log group of the VPC's flow log into CloudWatch Logs, or None."""
     with lab.call("looking up the flow log"):
         found = lab.ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])
@@ -71,7 +79,7 @@ def trust_policy() -> dict[str, Any]:
     }
 
 
-def ensure_log_group(lab: Lab, name: str) -> str:
+def ensure_log_group(lab: AwsContext, name: str) -> str:
     """The CloudWatch Logs group ``name``; returns its name."""
     with lab.call(f"creating log group {name}"):
         pages = lab.logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=name)
@@ -80,7 +88,7 @@ def ensure_log_group(lab: Lab, name: str) -> str:
     return name
 
 
-def ensure_policy(lab: Lab, name: str) -> str:
+def ensure_policy(lab: AwsContext, name: str) -> str:
     """The customer-managed policy ``name`` with the flow-logs permissions; returns its ARN."""
     with lab.call(f"creating IAM policy {name}"):
         pages = lab.iam.get_paginator("list_policies").paginate(Scope="Local")
@@ -97,7 +105,7 @@ def ensure_policy(lab: Lab, name: str) -> str:
     return str(created["Policy"]["Arn"])
 
 
-def ensure_role(lab: Lab, name: str, policy_arn: str) -> str:
+def ensure_role(lab: AwsContext, name: str, policy_arn: str) -> str:
     """The role ``name`` that VPC Flow Logs can assume, with the policy attached; its ARN."""
     iam = lab.iam
     with lab.call(f"creating IAM role {name}"):
@@ -117,7 +125,7 @@ def ensure_role(lab: Lab, name: str, policy_arn: str) -> str:
 
 
 def ensure_flow_log(
-    lab: Lab,
+    lab: AwsContext,
     vpc_id: str,
     log_group: str,
     role_arn: str,

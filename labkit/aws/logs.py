@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from labkit.aws.context import session_for
 from labkit.errors import LabkitError, NotFoundError
 from labkit.insights.flowlogs import STRING_FIELDS
 from labkit.insights.typed import parse_number
@@ -26,8 +27,6 @@ class InsightsQueryFailed(LabkitError):
 
 def logs_client(*, region: str | None = None, endpoint_url: str | None = None) -> Any:
     """A boto3 Logs client for the emulator at ``endpoint_url``, or for AWS."""
-    from labkit.lab import session_for
-
     session = session_for(endpoint_url, region)
     return session.client(
         "logs", endpoint_url=endpoint_url, region_name=session.region_name or "us-east-1"

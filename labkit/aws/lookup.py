@@ -20,9 +20,9 @@ from labkit.aws.summary import resource
 from labkit.errors import ConfigError
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
-Finder = Callable[["Lab", str], "dict[str, Any] | None"]
+Finder = Callable[["AwsContext", str], "dict[str, Any] | None"]
 # kind → (the type's name in answers, the finder)
 KINDS: dict[str, tuple[str, Finder]] = {}
 
@@ -41,44 +41,44 @@ def _first(items: list[Any]) -> dict[str, Any] | None:
     return dict(items[0]) if items else None
 
 
-def _ec2(lab: Lab, method: str, key: str, name: str) -> Any:
+def _ec2(lab: AwsContext, method: str, key: str, name: str) -> Any:
     with lab.call(f"looking up {name}"):
         answer = getattr(lab.ec2, method)(Filters=lab.filters(name))
     return _first(answer[key])
 
 
 @kind("vpc", "Vpc")
-def _vpc(lab: Lab, name: str) -> dict[str, Any] | None:
+def _vpc(lab: AwsContext, name: str) -> dict[str, Any] | None:
     return network.find_vpc(lab, name)
 
 
 @kind("subnet", "Subnet")
-def _subnet(lab: Lab, name: str) -> dict[str, Any] | None:
+def _subnet(lab: AwsContext, name: str) -> dict[str, Any] | None:
     return _ec2(lab, "describe_subnets", "Subnets", name)
 
 
 @kind("internet-gateway", "InternetGateway")
-def _igw(lab: Lab, name: str) -> dict[str, Any] | None:
+def _igw(lab: AwsContext, name: str) -> dict[str, Any] | None:
     return _ec2(lab, "describe_internet_gateways", "InternetGateways", name)
 
 
 @kind("security-group", "SecurityGroup")
-def _group(lab: Lab, name: str) -> dict[str, Any] | None:
+def _group(lab: AwsContext, name: str) -> dict[str, Any] | None:
     return _ec2(lab, "describe_security_groups", "SecurityGroups", name)
 
 
 @kind("vpc-peering-connection", "VpcPeeringConnection")
-def _peering(lab: Lab, name: str) -> dict[str, Any] | None:
+def _peering(lab: AwsContext, name: str) -> dict[str, Any] | None:
     return peering.find_peering(lab, name)
 
 
 @kind("vpc-flow-log", "FlowLog")
-def _flow_log(lab: Lab, name: str) -> dict[str, Any] | None:
+def _flow_log(lab: AwsContext, name: str) -> dict[str, Any] | None:
     return _ec2(lab, "describe_flow_logs", "FlowLogs", name)
 
 
 @kind("instance", "Instance")
-def _instance(lab: Lab, name: str) -> dict[str, Any] | None:
+def _instance(lab: AwsContext, name: str) -> dict[str, Any] | None:
     with lab.call(f"looking up {name}"):
         pages = lab.ec2.get_paginator("describe_instances").paginate(
             Filters=lab.filters(name)
@@ -88,7 +88,7 @@ def _instance(lab: Lab, name: str) -> dict[str, Any] | None:
 
 
 @kind("route-table", "RouteTable")
-def _route_table(lab: Lab, name: str) -> dict[str, Any] | None:
+def _route_table(lab: AwsContext, name: str) -> dict[str, Any] | None:
     """The route table that serves the public subnet of the VPC called ``name``."""
     subnet = _subnet(lab, f"{name} public subnet")
     if subnet is None:
@@ -97,7 +97,7 @@ def _route_table(lab: Lab, name: str) -> dict[str, Any] | None:
 
 
 @kind("vpc-endpoint", "VpcEndpoint")
-def _vpc_endpoint(lab: Lab, name: str) -> dict[str, Any] | None:
+def _vpc_endpoint(lab: AwsContext, name: str) -> dict[str, Any] | None:
     """A live endpoint (one being deleted is gone for good) with this Name tag."""
     with lab.call(f"looking up {name}"):
         pages = lab.ec2.get_paginator("describe_vpc_endpoints").paginate(Filters=lab.filters(name))
@@ -106,21 +106,21 @@ def _vpc_endpoint(lab: Lab, name: str) -> dict[str, Any] | None:
 
 
 @kind("log-group", "LogGroup")
-def _log_group(lab: Lab, name: str) -> dict[str, Any] | None:
+def _log_group(lab: AwsContext, name: str) -> dict[str, Any] | None:
     with lab.call(f"looking up log group {name}"):
         pages = lab.logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=name)
         return _first([g for p in pages for g in p["logGroups"] if g["logGroupName"] == name])
 
 
 @kind("policy", "Policy")
-def _policy(lab: Lab, name: str) -> dict[str, Any] | None:
+def _policy(lab: AwsContext, name: str) -> dict[str, Any] | None:
     with lab.call(f"looking up IAM policy {name}"):
         pages = lab.iam.get_paginator("list_policies").paginate(Scope="Local")
         return _first([p for page in pages for p in page["Policies"] if p["PolicyName"] == name])
 
 
 @kind("role", "Role")
-def _role(lab: Lab, name: str) -> dict[str, Any] | None:
+def _role(lab: AwsContext, name: str) -> dict[str, Any] | None:
     with lab.call(f"looking up IAM role {name}"):
         try:
             return dict(lab.iam.get_role(RoleName=name)["Role"])
@@ -128,7 +128,7 @@ def _role(lab: Lab, name: str) -> dict[str, Any] | None:
             return None
 
 
-def existing(lab: Lab, kind: str, name: str) -> dict[str, Any] | None:
+def existing(lab: AwsContext, kind: str, name: str) -> dict[str, Any] | None:
     """The lab's resource of this kind and name as AWS describes it, or None.
 
     Parameters

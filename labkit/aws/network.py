@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws.shown import Card
 from labkit.errors import ConfigError
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
 
-@dataclass(frozen=True)
-class Network:
+@dataclass(frozen=True, repr=False)
+class Network(Card):
     """A VPC with one public subnet, its internet gateway, route table and security group."""
 
     name: str
@@ -28,18 +29,38 @@ class Network:
     route_table_id: str
     security_group_id: str
 
+    def _card(self) -> tuple[str, list[tuple[str, Any]]]:
+        return f"{self.name} ({self.vpc_id}) {self.cidr}", [
+            ("public subnet", f"{self.subnet_id} {self.subnet_cidr}"),
+            ("internet gateway", self.igw_id),
+            ("route table", f"{self.route_table_id}: 0.0.0.0/0 → {self.igw_id}"),
+            ("security group", self.security_group_id),
+        ]
+
 
 def _first(items: list[dict[str, Any]]) -> dict[str, Any] | None:
     return items[0] if items else None
 
 
-def find_vpc(lab: Lab, name: str) -> dict[str, Any] | None:
+def find_vpc(lab: AwsContext, name: str) -> dict[str, Any] | None:
     """The lab's VPC with this Name tag, or None."""
     with lab.call(f"looking up {name}"):
         return _first(lab.ec2.describe_vpcs(Filters=lab.filters(name))["Vpcs"])
 
 
-def ensure_vpc(lab: Lab, name: str, cidr: str) -> dict[str, Any]:
+def public_subnet_name(vpc_name: str) -> str:
+    """The Name tag of a lab VPC's public subnet, e.g. "VPC 1 public subnet"."""
+    return f"{vpc_name} public subnet"
+
+
+def find_public_subnet(lab: AwsContext, vpc_name: str) -> dict[str, Any] | None:
+    """The public subnet of the lab's VPC ``vpc_name`` (by its Name tag), or None."""
+    with lab.call(f"reading {vpc_name}'s subnets"):
+        subnets = lab.ec2.describe_subnets(Filters=lab.filters(public_subnet_name(vpc_name)))
+    return _first(subnets["Subnets"])
+
+
+def ensure_vpc(lab: AwsContext, name: str, cidr: str) -> dict[str, Any]:
     """The VPC named ``name``; created with ``cidr`` (and DNS hostnames on) if missing."""
     found = find_vpc(lab, name)
     if found is not None:
@@ -57,7 +78,7 @@ def ensure_vpc(lab: Lab, name: str, cidr: str) -> dict[str, Any]:
     return dict(vpc["Vpc"])
 
 
-def ensure_subnet(lab: Lab, vpc_id: str, name: str, cidr: str) -> dict[str, Any]:
+def ensure_subnet(lab: AwsContext, vpc_id: str, name: str, cidr: str) -> dict[str, Any]:
     """The public subnet ``name`` in the VPC: public IPs on launch."""
     with lab.call(f"looking up {name}"):
         found = _first(
@@ -77,7 +98,7 @@ def ensure_subnet(lab: Lab, vpc_id: str, name: str, cidr: str) -> dict[str, Any]
     return dict(subnet)
 
 
-def ensure_internet_gateway(lab: Lab, vpc_id: str, name: str) -> str:
+def ensure_internet_gateway(lab: AwsContext, vpc_id: str, name: str) -> str:
     """The id of the internet gateway attached to the VPC; created and attached if missing."""
     with lab.call(f"looking up the internet gateway of {name}"):
         attached = lab.ec2.describe_internet_gateways(
@@ -93,7 +114,7 @@ def ensure_internet_gateway(lab: Lab, vpc_id: str, name: str) -> str:
     return str(igw)
 
 
-def route_table_for(lab: Lab, vpc_id: str, subnet_id: str) -> dict[str, Any]:
+def route_table_for(lab: AwsContext, vpc_id: str, subnet_id: str) -> dict[str, Any]:
     """The route table that serves the subnet: its explicit association, else the main table.
 
     https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html#subnet-route-tables
@@ -111,26 +132,30 @@ def route_table_for(lab: Lab, vpc_id: str, subnet_id: str) -> dict[str, Any]:
     raise ConfigError(f"{vpc_id} has no main route table; was it deleted by hand?")
 
 
-def ensure_route(lab: Lab, table: dict[str, Any], destination: str, **target: str) -> None:
-    """A route ``destination → target`` in the table (target e.g. GatewayId=igw-…)."""
+def ensure_route(lab: AwsContext, table: dict[str, Any], destination: str, **target: str) -> bool:
+    """A route ``destination → target`` in the table (target e.g. GatewayId=igw-…).
+
+    Returns True when it added or replaced the route, False when it was there already.
+    """
     ((key, value),) = target.items()
     for route in table.get("Routes", []):
         if route.get("DestinationCidrBlock") == destination:
             if route.get(key) == value and route.get("State") != "blackhole":
-                return
+                return False
             with lab.call(f"replacing the route to {destination}"):
                 lab.ec2.replace_route(
                     RouteTableId=table["RouteTableId"], DestinationCidrBlock=destination, **target
                 )
-            return
+            return True
     with lab.call(f"adding the route {destination} → {value}"):
         lab.ec2.create_route(
             RouteTableId=table["RouteTableId"], DestinationCidrBlock=destination, **target
         )
+    return True
 
 
 def ensure_security_group(
-    lab: Lab, vpc_id: str, name: str, description: str, rules: list[dict[str, Any]]
+    lab: AwsContext, vpc_id: str, name: str, description: str, rules: list[dict[str, Any]]
 ) -> str:
     """The security group ``name`` in the VPC, with at least these inbound rules."""
     with lab.call(f"looking up security group {name}"):
@@ -180,7 +205,7 @@ ICMP_AND_SSH = [
 ]
 
 
-def ensure_public_network(lab: Lab, name: str, cidr: str, subnet_cidr: str) -> Network:
+def ensure_public_network(lab: AwsContext, name: str, cidr: str, subnet_cidr: str) -> Network:
     """A VPC with a public subnet, an internet gateway, a default route and an ICMP+SSH group.
 
     Parameters
@@ -195,7 +220,7 @@ def ensure_public_network(lab: Lab, name: str, cidr: str, subnet_cidr: str) -> N
     """
     vpc = ensure_vpc(lab, name, cidr)
     vpc_id = vpc["VpcId"]
-    subnet = ensure_subnet(lab, vpc_id, f"{name} public subnet", subnet_cidr)
+    subnet = ensure_subnet(lab, vpc_id, public_subnet_name(name), subnet_cidr)
     igw = ensure_internet_gateway(lab, vpc_id, f"{name} IGW")
     table = route_table_for(lab, vpc_id, subnet["SubnetId"])
     ensure_route(lab, table, "0.0.0.0/0", GatewayId=igw)

@@ -15,10 +15,10 @@ from labkit.aws.logs import DONE
 from labkit.errors import LabkitError
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
 
-def wait_query(lab: Lab, query_id: str, timeout_s: float = 900) -> str:
+def wait_query(lab: AwsContext, query_id: str, timeout_s: float = 900) -> str:
     """Poll GetQueryResults until the query is done; returns its final status."""
     started = time.monotonic()
     while True:

@@ -14,7 +14,7 @@ from labkit.aws import compute
 from labkit.errors import LabkitError
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
 DOCUMENT = "AWS-RunShellScript"
 TERMINAL = {"Success", "Failed", "Cancelled", "TimedOut", "Cancelling", "Undeliverable"}
@@ -46,7 +46,7 @@ class ShellResult:
         printer.text(repr(self))
 
 
-def shell(lab: Lab, instance: str, command: str, timeout_s: float = 120) -> ShellResult:
+def shell(lab: AwsContext, instance: str, command: str, timeout_s: float = 120) -> ShellResult:
     """Run one shell command on an instance (Name tag or id) and wait for its answer.
 
     Parameters
@@ -82,7 +82,9 @@ def shell(lab: Lab, instance: str, command: str, timeout_s: float = 120) -> Shel
     )
 
 
-def _wait(lab: Lab, command_id: str, inst: compute.Instance, timeout_s: float) -> dict[str, Any]:
+def _wait(
+    lab: AwsContext, command_id: str, inst: compute.LabInstance, timeout_s: float
+) -> dict[str, Any]:
     started = time.monotonic()
     said = 0.0
     while True:

@@ -17,7 +17,7 @@ from labkit.aws import endpoints
 from labkit.tables import Table
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def _name(raw: dict[str, Any]) -> str:
     return next((t["Value"] for t in raw.get("Tags", []) if t["Key"] == "Name"), "")
 
 
-def plan(lab: Lab) -> list[Doomed]:
+def plan(lab: AwsContext) -> list[Doomed]:
     """Everything the lab's tag finds, in deletion order."""
     ec2 = lab.ec2
     found: list[Doomed] = []
@@ -85,7 +85,7 @@ def summary(doomed: list[Doomed]) -> Table:
     return Table.of(("kind", "id", "name"), [(d.kind, d.resource_id, d.name) for d in doomed])
 
 
-def remove(lab: Lab) -> Table:
+def remove(lab: AwsContext) -> Table:
     """Delete everything :func:`plan` finds; returns what was deleted."""
     doomed = plan(lab)
     instances = [d.resource_id for d in doomed if d.kind == "instance"]
@@ -100,7 +100,7 @@ def remove(lab: Lab) -> Table:
     return summary(doomed)
 
 
-def _wait_terminated(lab: Lab, ids: list[str], timeout_s: float = 600) -> None:
+def _wait_terminated(lab: AwsContext, ids: list[str], timeout_s: float = 600) -> None:
     started = time.monotonic()
     while True:
         raw = lab.ec2.describe_instances(InstanceIds=ids)["Reservations"]
@@ -111,7 +111,7 @@ def _wait_terminated(lab: Lab, ids: list[str], timeout_s: float = 600) -> None:
         time.sleep(5 if lab.endpoint_url is None else 0.1)
 
 
-def _peering(lab: Lab, pcx: str) -> None:
+def _peering(lab: AwsContext, pcx: str) -> None:
     for table in lab.ec2.describe_route_tables()["RouteTables"]:
         for route in table["Routes"]:
             if route.get("VpcPeeringConnectionId") == pcx and route.get("DestinationCidrBlock"):
@@ -122,14 +122,14 @@ def _peering(lab: Lab, pcx: str) -> None:
     lab.ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx)
 
 
-def _igw(lab: Lab, igw: str) -> None:
+def _igw(lab: AwsContext, igw: str) -> None:
     raw = lab.ec2.describe_internet_gateways(InternetGatewayIds=[igw])["InternetGateways"][0]
     for attachment in raw.get("Attachments", []):
         lab.ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=attachment["VpcId"])
     lab.ec2.delete_internet_gateway(InternetGatewayId=igw)
 
 
-def _role(lab: Lab, name: str) -> None:
+def _role(lab: AwsContext, name: str) -> None:
     iam = lab.iam
     for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
         iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from labkit.errors import ConfigError
+from labkit.tables import Table
 
 T = TypeVar("T")
 _RELATIVE = re.compile(r"^-?(\d+)\s*(s|m|h|d|w)$")
@@ -132,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_files(
     args: argparse.Namespace, start: datetime | None, end: datetime | None
 ) -> tuple[Any, list[list[Any]]]:
-    from labkit import insights
+    from labkit import insights  # deferred: DuckDB is slow to import
 
     source = insights.FileSource(args.file, log_format=args.log_format, strict=args.strict)
     if args.explain:
@@ -154,7 +155,7 @@ def _run_files(
 def _run_log_groups(
     args: argparse.Namespace, start: datetime | None, end: datetime | None
 ) -> tuple[list[str] | None, list[list[Any]]]:
-    from labkit import insights
+    from labkit import insights  # deferred: DuckDB is slow to import
     from labkit.aws.logs import logs_client, run_insights_query
 
     if args.explain:  # the SQL the emulator's engine runs over the group's events
@@ -242,6 +243,4 @@ def render(columns: list[str], rows: list[list[Any]], fmt: str) -> str:
         writer.writerow(columns)
         writer.writerows([["" if v is None else v for v in row] for row in rows])
         return out.getvalue()
-    from labkit.tables import Table
-
     return repr(Table.of(columns, rows, missing="-")) + "\n"

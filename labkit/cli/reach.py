@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from labkit.errors import CredentialsError, EmulatorError, LabkitError
+from labkit.netsim import discover, reach
 
 
 def register(subparsers: Any) -> None:
@@ -42,7 +43,7 @@ def register(subparsers: Any) -> None:
 
 
 def _client(args: argparse.Namespace) -> Any:
-    from labkit.lab import session_for
+    from labkit.aws.context import session_for  # deferred: boto3 is slow to import
 
     session = session_for(args.endpoint_url, args.region)
     region = session.region_name or "us-east-1"
@@ -88,8 +89,6 @@ def format_text(verdict: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``labkit reach``; return 0 whenever it answers (errors raise LabkitError)."""
-    from labkit.netsim import discover, reach
-
     verdict = reach(discover(_answers(args)), args.src, args.dst, args.protocol, args.port)
     if args.format == "json":
         print(json.dumps(verdict.to_dict(), indent=2))

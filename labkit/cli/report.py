@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labkit.emulator import control
 from labkit.errors import LabkitError
 
 CHECK_TAG = "nbval-check-output"
@@ -156,9 +157,58 @@ def write_index(report: RunReport, out_dir: Path) -> Path:
         "<table><tr><th>notebook</th><th>result</th><th>time</th><th>checks</th></tr>"
         + "".join(rows)
         + "</table>"
+        + screenshots_section(out_dir)
     )
     index = out_dir / "report.html"
     index.write_text(page)
+    return index
+
+
+SCREENSHOTS = "browser"  # under the output folder: the browser tests' PNGs (tests/browser)
+
+
+def screenshots_section(out_dir: Path) -> str:
+    """Links to the browser tests' screenshots under ``out_dir/browser``, if there are any.
+
+    The browser tests (JupyterLab in headless Chromium) write a full-page PNG of every
+    notebook and widget there, so a reviewer can look without a browser.
+    """
+    shots = sorted((out_dir / SCREENSHOTS).glob("*.png"))
+    if not shots:
+        return ""
+    items = "".join(
+        f'<li><a href="{SCREENSHOTS}/{html.escape(p.name)}">{html.escape(p.stem)}</a></li>'
+        for p in shots
+    )
+    return (
+        "<!-- screenshots --><h2>JupyterLab in a real browser: screenshots</h2>"
+        f"<p>{len(shots)} screenshots taken by the browser tests (headless Chromium).</p>"
+        f"<ul>{items}</ul><!-- /screenshots -->"
+    )
+
+
+def link_screenshots(out_dir: Path) -> Path:
+    """Put the screenshots section into ``out_dir/report.html`` (a page of its own if none).
+
+    The browser tests call this when they finish, so the report links the newest
+    screenshots whether or not ``labkit run`` wrote it.
+    """
+    import re
+
+    index = out_dir / "report.html"
+    section = screenshots_section(out_dir)
+    if index.exists():
+        page = re.sub(
+            r"<!-- screenshots -->.*?<!-- /screenshots -->", "", index.read_text(), flags=re.S
+        )
+    else:
+        page = (
+            "<!doctype html><meta charset='utf-8'><title>Lab workbook report</title>"
+            "<style>body{font-family:sans-serif;margin:2em}</style>"
+            "<h1>AWS networking lab workbook: report</h1>"
+            "<p>No notebook run here yet: <code>make run</code> adds it.</p>"
+        )
+    index.write_text(page + section)
     return index
 
 
@@ -169,8 +219,6 @@ def fresh_emulator(home: Path, seed: int | None) -> Iterator[None]:
     It starts in the background: the first notebook's kernel starts meanwhile, and its
     ``labkit.connect`` waits for this emulator (the start lock) instead of starting one.
     """
-    from labkit.emulator import control
-
     control.stop(home)
     starting = control.start_in_background(seed=seed, home=home)
     try:

@@ -26,8 +26,9 @@ try:
 except ImportError:  # Windows: starts are not serialised there
     fcntl = None  # type: ignore[assignment]
 
-from labkit.emulator.front import HEALTH_PATH
 from labkit.errors import EmulatorError
+
+HEALTH_PATH = "/labkit/health"  # unsigned GET: is this our emulator, and which process is it
 
 START_TIMEOUT_S = 60.0
 

@@ -1,4 +1,4 @@
-"""AWS rules moto's EC2 misses, added to moto's models when this module is imported.
+"""AWS rules moto's EC2 misses, patched into moto's models by :func:`install` (see handlers).
 
 1. Peering between VPCs with overlapping IPv4 CIDRs: AWS accepts the CreateVpcPeeringConnection
    call but the connection "immediately goes to failed" (it can then be neither accepted nor
@@ -113,5 +113,3 @@ def install() -> None:
     )
     setattr(Route, _PATCHED, True)
 
-
-install()

@@ -16,27 +16,27 @@ lab can read them in the next cell.
 
 Background traffic: :func:`generate_background` writes N seeded records into the flow logs
 of the live topology. Clients outside the emulator process call it through the front-layer
-hook ``labkit:GenerateBackgroundTraffic`` (see :func:`request_background_traffic`).
+hook ``labkit:GenerateBackgroundTraffic`` (the client side is
+:func:`labkit.emulator.client.request_background_traffic`).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from labkit.emulator.front import AwsError, AwsRequest, backend, handles
+from labkit.aws.describe import describe_answers
+from labkit.emulator.front import AwsRequest, CodedAwsError, backend, changes
+from labkit.emulator.inproc import client
 from labkit.netsim.background import background_records
+from labkit.netsim.discover import discover
 from labkit.netsim.model import FlowLog, Topology
 from labkit.netsim.traffic import LoggedRecord
-
-HOOK_SERVICE = "labkit"  # the SigV4 service name of labkit's own emulator hooks
-HOOK_ACTION = "GenerateBackgroundTraffic"
 
 
 def write_records(account_id: str, region: str, records: Sequence[LoggedRecord]) -> int:
@@ -104,6 +104,12 @@ def _to_s3(account_id: str, region: str, flow_log: FlowLog, recs: list[LoggedRec
     return len(recs)
 
 
+class ValidationException(CodedAwsError):
+    """A parameter of the background-traffic hook is not an integer or out of range."""
+
+    CODE = "ValidationException"
+
+
 _TOPOLOGIES: dict[tuple[str, str], tuple[int, Topology]] = {}
 
 
@@ -113,11 +119,6 @@ def live_topology(account_id: str, region: str) -> Topology:
     Reading it takes a dozen describe calls (~0.2 s), so it is cached until an EC2 request
     that may change something arrives (:func:`labkit.emulator.front.changes`).
     """
-    from labkit.aws.describe import describe_answers
-    from labkit.emulator.front import changes
-    from labkit.emulator.inproc import client
-    from labkit.netsim.discover import discover
-
     version = changes("ec2")
     cached = _TOPOLOGIES.get((account_id, region))
     if cached is not None and cached[0] == version:
@@ -141,20 +142,29 @@ def generate_background(
     ----------
     count: how many records (internet scans with REJECTs, HTTPS calls); 0 writes nothing.
     seed: the same seed on the same topology gives the same records.
-    start: Unix seconds of the first record's window (default: ``span`` seconds ago).
+    start: Unix seconds of the first record's window (default: ``span`` seconds ago, or
+        when the first flow log was created if that is later).
     span: the window, in seconds, the records spread over.
 
     Returns
     -------
     The number of records written (0 when no flow log covers a public instance).
     """
-    begin = int(time.time()) - span if start is None else start
-    records = background_records(live_topology(account_id, region), count, seed, begin, span)
+    topo = live_topology(account_id, region)
+    if start is None:
+        now = int(time.time())
+        # "The last ``span`` seconds", but not before the first flow log existed: the
+        # records spread over the time the flow logs could have seen them.
+        created = [f.created for f in topo.flow_logs if f.created is not None]
+        begin = max(now - span, min(created, default=now - span))
+        span = max(now - begin, 1)
+    else:
+        begin = start
+    records = background_records(topo, count, seed, begin, span)
     return write_records(account_id, region, records)
 
 
-@handles(HOOK_SERVICE, HOOK_ACTION)
-def _background_hook(req: AwsRequest) -> dict[str, Any]:
+def background_hook(req: AwsRequest) -> dict[str, Any]:
     """Front-layer hook: ``{"Count", "Seed", "Start"?, "Span"?}`` → ``{"Written": n}``."""
     try:
         count = int(req.params.get("Count", 0))
@@ -162,57 +172,10 @@ def _background_hook(req: AwsRequest) -> dict[str, Any]:
         start = req.params.get("Start")
         span = int(req.params.get("Span", 600))
     except (TypeError, ValueError):
-        raise AwsError(
-            "ValidationException", "Count, Seed, Start and Span must be integers"
-        ) from None
+        raise ValidationException("Count, Seed, Start and Span must be integers") from None
     if not 0 <= count <= 100_000:
-        raise AwsError("ValidationException", f"Count must be between 0 and 100000, not {count}")
+        raise ValidationException(f"Count must be between 0 and 100000, not {count}")
     written = generate_background(
         req.account_id, req.region, count, seed, int(start) if start is not None else None, span
     )
     return {"Written": written}
-
-
-def request_background_traffic(
-    endpoint_url: str,
-    count: int,
-    seed: int = 0,
-    region: str = "us-east-1",
-    session: Any = None,
-    start: int | None = None,
-    span: int = 600,
-) -> int:
-    """Client side: ask a running emulator for ``count`` background records; return how many.
-
-    Sends a SigV4-signed JSON request (service ``labkit``, target
-    ``Labkit.GenerateBackgroundTraffic``) with the session's credentials (dummy ones do).
-    """
-    import urllib.request
-
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-
-    from labkit.lab import session_for
-
-    session = session or session_for(endpoint_url, region)
-    payload = {
-        "Count": count,
-        "Seed": seed,
-        "Span": span,
-        **({"Start": start} if start is not None else {}),
-    }
-    request = AWSRequest(
-        "POST",
-        endpoint_url.rstrip("/") + "/",
-        data=json.dumps(payload).encode(),
-        headers={
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": f"Labkit.{HOOK_ACTION}",
-        },
-    )
-    SigV4Auth(session.get_credentials(), HOOK_SERVICE, region).add_auth(request)
-    prepared = urllib.request.Request(
-        request.url, data=request.body, headers=dict(request.headers), method="POST"
-    )
-    with urllib.request.urlopen(prepared, timeout=60) as answer:  # noqa: S310 - the emulator's own URL
-        return int(json.loads(answer.read())["Written"])

@@ -4,11 +4,13 @@ moto is the control plane. It stores everything but moves no packet, so a few re
 are answered here instead (SSM commands, Logs Insights queries, S3 policy checks), and a
 few AWS rules that moto misses are enforced before moto sees the request.
 
-A handler is registered for one ``(service, action)`` pair::
+A handler is registered for one ``(service, action)`` pair, in one place: the table in
+:mod:`labkit.emulator.handlers`, which the server installs with ``register_all()``::
 
-    @handles("logs", "StartQuery")
     def start_query(req: AwsRequest) -> dict[str, Any] | None:
         ...
+
+    ("logs", "StartQuery", logs.start_query),   # a row of handlers.HANDLER_TABLE
 
 It returns the response body (a dict, sent as JSON for JSON-protocol services), or
 ``None`` to let moto answer, or raises :class:`AwsError` to answer with AWS's error shape
@@ -26,15 +28,15 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
+from labkit.emulator.control import HEALTH_PATH
 from labkit.errors import LabkitError
 
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account, used for every caller here
 
 XML_QUERY_SERVICES = {"ec2", "iam", "sts"}  # form-encoded "Action=" requests, XML answers
-HEALTH_PATH = "/labkit/health"  # unsigned GET: is this our emulator, and which process is it
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,16 @@ class AwsError(LabkitError):
         self.status = status
 
 
+class CodedAwsError(AwsError):
+    """An :class:`AwsError` whose AWS error code is its class (moto's habit, one class per code)."""
+
+    CODE: ClassVar[str] = "InternalFailure"
+    STATUS: ClassVar[int] = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(self.CODE, message, self.STATUS)
+
+
 Handler = Callable[[AwsRequest], "dict[str, Any] | None"]
 HANDLERS: dict[tuple[str, str], list[Handler]] = {}
 
@@ -84,14 +96,22 @@ def note_request(req: AwsRequest) -> None:
         _CHANGES[req.service] = _CHANGES.get(req.service, 0) + 1
 
 
-def handles(service: str, action: str) -> Callable[[Handler], Handler]:
-    """Register a front-layer handler for ``service``'s ``action`` ("*" for all of them)."""
+def register(service: str, action: str, fn: Handler) -> None:
+    """Register a front-layer handler for ``service``'s ``action`` ("*" for all); idempotent."""
+    found = HANDLERS.setdefault((service, action), [])
+    if fn not in found:
+        found.append(fn)
 
-    def register(fn: Handler) -> Handler:
-        HANDLERS.setdefault((service, action), []).append(fn)
+
+def handles(service: str, action: str) -> Callable[[Handler], Handler]:
+    """Decorator form of :func:`register` (for tests and experiments; labkit's own handlers
+    are listed in :mod:`labkit.emulator.handlers`)."""
+
+    def decorate(fn: Handler) -> Handler:
+        register(service, action, fn)
         return fn
 
-    return register
+    return decorate
 
 
 def backend(service: str, account_id: str = DEFAULT_ACCOUNT_ID, region: str = "us-east-1") -> Any:

@@ -14,12 +14,12 @@ import json
 import threading
 from typing import Any
 
-from labkit.emulator.front import DEFAULT_ACCOUNT_ID, AwsRequest, backend, handles
+from labkit.emulator.front import DEFAULT_ACCOUNT_ID, AwsRequest, backend
 
 _lock = threading.Lock()
 
 
-def _no_policies_at_build() -> None:
+def skip_policies_at_build() -> None:
     """Build moto's IAM backends without managed policies (labkit loads them itself)."""
     from moto.iam.models import IAMBackend
 
@@ -46,11 +46,8 @@ def ensure_managed_policies(account_id: str = DEFAULT_ACCOUNT_ID) -> int:
     return len(iam.aws_managed_policies)
 
 
-@handles("iam", "*")
-def _before_iam(req: AwsRequest) -> None:
+def before_iam_request(req: AwsRequest) -> None:
     """Every IAM request sees the managed policies (also after a moto reset)."""
     ensure_managed_policies(req.account_id)
     return None
 
-
-_no_policies_at_build()

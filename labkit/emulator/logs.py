@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labkit import insights
-from labkit.emulator.front import AwsError, AwsRequest, backend, handles
+from labkit.emulator.front import AwsError, AwsRequest, CodedAwsError, backend
 
 MAX_GROUPS = 50  # logGroupNames / logGroupIdentifiers hold at most 50 entries
 MAX_LIMIT = 10_000
@@ -49,8 +49,26 @@ def _queries(req: AwsRequest) -> dict[str, _StoredQuery]:
     return store
 
 
+class InvalidParameterException(CodedAwsError):
+    """A parameter of a Logs Insights call is missing, malformed or contradictory."""
+
+    CODE = "InvalidParameterException"
+
+
+class ResourceNotFoundException(CodedAwsError):
+    """The log group or query does not exist."""
+
+    CODE = "ResourceNotFoundException"
+
+
+class MalformedQueryException(CodedAwsError):
+    """The query text does not parse (the message carries the caret line)."""
+
+    CODE = "MalformedQueryException"
+
+
 def _invalid(message: str) -> AwsError:
-    return AwsError("InvalidParameterException", message)
+    return InvalidParameterException(message)
 
 
 def _resolve_groups(req: AwsRequest) -> list[Any]:
@@ -69,14 +87,13 @@ def _resolve_groups(req: AwsRequest) -> list[Any]:
         if name.startswith("arn:"):  # arn:aws:logs:region:account:log-group:NAME[:*]
             name = name.split(":log-group:", 1)[-1].removesuffix(":*")
         if name not in groups:
-            raise AwsError("ResourceNotFoundException",
-                           f"Log group '{name}' does not exist for account ID "
-                           f"'{req.account_id}'.")
+            raise ResourceNotFoundException(
+                f"Log group '{name}' does not exist for account ID '{req.account_id}'."
+            )
         found.append(groups[name])
     return found
 
 
-@handles("logs", "StartQuery")
 def start_query(req: AwsRequest) -> dict[str, Any]:
     """Check the query and the log groups, and store the query as Running."""
     params = req.params
@@ -101,7 +118,7 @@ def start_query(req: AwsRequest) -> dict[str, Any]:
     try:
         compiled = insights.compile(text)
     except insights.InsightsError as err:  # never a raw 500 for a query it cannot take
-        raise AwsError("MalformedQueryException", str(err)) from None
+        raise MalformedQueryException(str(err)) from None
     query_id = str(uuid.uuid4())
     _queries(req)[query_id] = _StoredQuery(
         query_id, text, compiled, groups, start_s, end_s,
@@ -113,7 +130,7 @@ def _lookup(req: AwsRequest) -> _StoredQuery:
     query_id = str(req.params.get("queryId", ""))
     stored = _queries(req).get(query_id)
     if stored is None:
-        raise AwsError("ResourceNotFoundException", f"Query {query_id!r} does not exist.")
+        raise ResourceNotFoundException(f"Query {query_id!r} does not exist.")
     return stored
 
 
@@ -157,7 +174,6 @@ def _execute(stored: _StoredQuery) -> None:
     stored.status = "Complete"
 
 
-@handles("logs", "GetQueryResults")
 def get_query_results(req: AwsRequest) -> dict[str, Any]:
     """Run the query on first read; answer its rows, statistics and status."""
     stored = _lookup(req)
@@ -170,7 +186,6 @@ def get_query_results(req: AwsRequest) -> dict[str, Any]:
             "status": stored.status}
 
 
-@handles("logs", "StopQuery")
 def stop_query(req: AwsRequest) -> dict[str, Any]:
     """Cancel a query that has not run yet; ``success`` is false if it already finished."""
     stored = _lookup(req)
@@ -181,7 +196,6 @@ def stop_query(req: AwsRequest) -> dict[str, Any]:
     return {"success": True}
 
 
-@handles("logs", "DescribeQueries")
 def describe_queries(req: AwsRequest) -> dict[str, Any]:
     """List stored queries, optionally for one log group and one status."""
     group_name = req.params.get("logGroupName")

@@ -18,6 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from labkit.emulator import handlers
+from labkit.emulator.front import FrontApp, backend
+from labkit.emulator.iam import ensure_managed_policies
+
 LOOPBACK = "127.0.0.1"
 
 
@@ -31,9 +35,7 @@ def build_app(seed: int | None) -> Any:
     """moto's dispatcher wrapped in the front layer, with every labkit handler registered."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    import labkit.emulator.plugins  # noqa: F401  (registers the data-plane handlers)
-    from labkit.emulator.front import FrontApp
-
+    handlers.register_all()
     if seed is not None:
         seed_ids(seed)
     return FrontApp(DomainDispatcherApplication(create_backend_app))
@@ -53,9 +55,6 @@ def _warm_up(app: Any, services: tuple[str, ...] = ("ec2",)) -> None:
     app with the service's routes (about 0.5 s for EC2).
     """
     from moto.iam.models import get_account_id_from
-
-    from labkit.emulator.front import backend
-    from labkit.emulator.iam import ensure_managed_policies
 
     get_account_id_from("")  # builds every partition's IAM backend, as a first request would
     dispatcher = app.moto_app

@@ -39,7 +39,7 @@ from typing import Any
 from moto.ec2.models.managed_prefixes import ManagedPrefixList
 from moto.ec2.models.vpcs import VPCBackend, VPCEndPoint
 
-from labkit.emulator.front import AwsError, AwsRequest, backend, handles
+from labkit.emulator.front import AwsError, AwsRequest, backend
 
 GATEWAY_SERVICES = ("s3", "dynamodb")  # AWS offers gateway endpoints for these two only
 _PATCHED = "_labkit_vpce_patched"
@@ -109,7 +109,6 @@ def install() -> None:
     setattr(VPCBackend, _PATCHED, True)
 
 
-@handles("ec2", "CreateVpcEndpoint")
 def check_service_name(req: AwsRequest) -> dict[str, Any] | None:
     """Refuse a Gateway endpoint for a service that has none, with AWS's InvalidServiceName."""
     kind = str(req.params.get("VpcEndpointType") or "Gateway").lower()
@@ -122,7 +121,6 @@ def check_service_name(req: AwsRequest) -> dict[str, Any] | None:
     return None
 
 
-@handles("ec2", "ModifyVpcEndpoint")
 def reset_policy(req: AwsRequest) -> dict[str, Any] | None:
     """``ResetPolicy=true``: restore the default full-access policy; moto does the rest."""
     if str(req.params.get("ResetPolicy", "")).lower() != "true":
@@ -132,6 +130,3 @@ def reset_policy(req: AwsRequest) -> dict[str, Any] | None:
     if vpce is not None and not req.params.get("PolicyDocument"):
         vpce.policy_document = json.dumps(VPCEndPoint.DEFAULT_POLICY)
     return None  # moto answers (and raises InvalidVpcEndpointId.NotFound for a bad id)
-
-
-install()

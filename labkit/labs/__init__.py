@@ -1,8 +1,11 @@
 """The labs: each lab's plan, checks and analysis (``labs/lab1``), and ``ensure_upto``.
 
-A notebook's setup cell calls ``labkit.connect(..., ensure="01")`` to make sure the
-resources of the notebooks before it exist. Everything is found by tag, so this is cheap
-when they do, and any notebook can run alone.
+A notebook's setup cell calls ``labkit.connect(..., ensure="01")`` to put the lab in the
+state notebook 01 leaves it in, which is where the next notebook starts: the resources of
+the notebooks up to 01 are built if missing, and what the *next* notebook makes (a
+previous run's peering, say) is removed, so Run All works any number of times, in order
+or alone. Every change is printed as one line; nothing is removed silently. Everything
+is found by tag, so this is cheap when the lab is already in that state.
 """
 
 from __future__ import annotations
@@ -10,27 +13,76 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from labkit.aws import teardown
 from labkit.errors import ConfigError
 from labkit.labs.lab1.plan import Lab1, build_lab1, build_lab1_peering
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
 # What each notebook leaves behind, in order; `ensure_upto(lab, "02")` builds 01 and 02.
-STEPS: dict[str, Callable[[Lab, Lab1], None]] = {
+# A builder may return lines for changes the lab's tag cannot find (routes, say).
+Step = Callable[["AwsContext", Lab1], "list[str] | None"]
+Undo = Callable[["AwsContext", Lab1], list[str]]
+STEPS: dict[str, Step] = {
     "01": build_lab1,
     "02": build_lab1_peering,
 }
+# How to take a notebook's own changes back, so that it can run again from its start.
+UNDO: dict[str, Undo] = {}
 
 
-def ensure_upto(lab: Lab, notebook: str) -> None:
-    """Make sure every resource of the notebooks up to ``notebook`` exists."""
+def undoes(notebook: str) -> Callable[[Undo], Undo]:
+    """Register how to undo what ``notebook`` makes (it must be a known step)."""
+
+    def register(undo: Undo) -> Undo:
+        if notebook not in STEPS:
+            raise ConfigError(f"undo for {notebook!r}: known steps are {', '.join(STEPS)}")
+        UNDO[notebook] = undo
+        return undo
+
+    return register
+
+
+@undoes("02")
+def remove_lab1_peering(lab: AwsContext, plan: Lab1) -> list[str]:
+    """Undo notebook 02: its peering connection and the routes through it."""
+    return plan.undo_peering(lab)
+
+
+def _inventory(lab: AwsContext) -> dict[tuple[str, str], str]:
+    """The lab's tagged resources: (kind, id) → name."""
+    return {(d.kind, d.resource_id): d.name for d in teardown.plan(lab)}
+
+
+def ensure_upto(lab: AwsContext, notebook: str) -> list[str]:
+    """Put the lab in the state ``notebook`` leaves it in (where the next one starts).
+
+    Builds what is missing of the notebooks up to ``notebook``, and removes what the next
+    notebook makes (left by a previous run of it). Returns one line per change, saying
+    which notebook the resource belongs to; empty when the lab was in that state already.
+    """
     if notebook == "00":
-        return
+        return []
     if notebook not in STEPS:
         raise ConfigError(f"ensure={notebook!r}: known steps are {', '.join(STEPS)}")
     plan = Lab1.from_lab(lab)
-    for key, build in STEPS.items():
-        build(lab, plan)
-        if key == notebook:
-            return
+    changes: list[str] = []
+    keys = list(STEPS)
+    for key in keys[: keys.index(notebook) + 1]:
+        before = _inventory(lab)
+        extra = STEPS[key](lab, plan) or []
+        made = [
+            f"{kind} {name or rid} ({rid})" if name and name != rid else f"{kind} {rid}"
+            for (kind, rid), name in _inventory(lab).items()
+            if (kind, rid) not in before
+        ]
+        changes += [f"built {what}, which notebook {key} makes" for what in made + extra]
+    following = keys[keys.index(notebook) + 1 : keys.index(notebook) + 2]
+    for key in following:
+        if key in UNDO:
+            changes += [
+                f"removed {what}, which a previous run of notebook {key} made"
+                for what in UNDO[key](lab, plan)
+            ]
+    return changes

@@ -104,4 +104,20 @@ def background_records(
         if not records:  # no ENI carrying this traffic is covered by a flow log
             return []
         batch *= 2
-    return records[:count]
+    return [not_before_creation(rec) for rec in records[:count]]
+
+
+def not_before_creation(rec: LoggedRecord) -> LoggedRecord:
+    """The record moved to its flow log's creation time if it would predate it.
+
+    A flow log holds no record from before it was created, so background traffic spread
+    over "the last ten minutes" never starts earlier than the flow log; the record keeps
+    its duration.
+    """
+    created = rec.flow_log.created
+    start, end = rec.record.start, rec.record.end
+    if created is None or not isinstance(start, int) or start >= created:
+        return rec
+    shift = created - start
+    moved = rec.record.replace(start=created, end=end + shift if isinstance(end, int) else end)
+    return replace(rec, record=moved)

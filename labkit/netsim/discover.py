@@ -355,6 +355,24 @@ def _flow_logs(answers: Mapping[str, Any]) -> list[FlowLog]:
                 f.get("LogDestination"),
                 f.get("FlowLogStatus", "ACTIVE"),
                 int(f.get("MaxAggregationInterval", 600)),
+                _epoch(f.get("CreationTime")),
             )
         )
     return logs
+
+
+def _epoch(value: Any) -> int | None:
+    """Unix seconds of a timestamp as boto3 (a datetime) or a JSON answer (ISO text) gives it."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str):
+        from datetime import datetime
+
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp())

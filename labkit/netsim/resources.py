@@ -222,6 +222,9 @@ class FlowLog:
     destination_arn: str | None = None
     status: str = "ACTIVE"
     max_aggregation_interval: int = 600
+    # CreationTime, Unix seconds: a flow log records nothing from before it existed.
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_FlowLog.html
+    created: int | None = None
 
 
 @dataclass(frozen=True)

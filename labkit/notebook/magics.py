@@ -9,17 +9,23 @@ It uses the Lab of the latest ``labkit.connect`` in the kernel; ``connect`` regi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from labkit.errors import LabkitError
 
-if TYPE_CHECKING:
-    from labkit.lab import Lab
 
-_current: Lab | None = None
+class Shells(Protocol):
+    """What ``%%on`` needs of a lab (``labkit.lab.Lab`` has it): a shell on an instance."""
+
+    def shell(self, instance: str, command: str, timeout_s: float = 120) -> Any:
+        """Run ``command`` on ``instance`` and return a printable result."""
+        ...
 
 
-def set_current(lab: Lab) -> None:
+_current: Shells | None = None
+
+
+def set_current(lab: Shells) -> None:
     """Remember the lab that ``%%on`` runs commands in."""
     global _current
     _current = lab

@@ -21,7 +21,10 @@ from labkit.netsim.s3path import S3Path
 S3_COLORS = ("#fff3e6", "#d2691e")
 ENDPOINT_COLORS = ("#e3f6f5", "#16877f")
 PATH_COLORS = {"endpoint": "#16877f", "internet": "#7b46c9", "none": "#c0392b"}
-ENDPOINT_W, ENDPOINT_H = 1.7, 0.7
+# The endpoint sits on its VPC's top edge at the left, clear of the internet gateway (at
+# the right) and above the VPC's name; its id is in the route table's text.
+ENDPOINT_X, ENDPOINT_W, ENDPOINT_H, ENDPOINT_DROP = 0.2, 2.0, 1.0, 0.15
+S3_W, S3_H, S3_GAP = 3.0, 0.9, 4.6  # S3's ellipse, and how far right of the internet
 
 
 @dataclass(frozen=True)
@@ -33,30 +36,27 @@ class Frame:
     anchors: Mapping[str, tuple[float, float]]  # instance IP -> centre of its box
     internet: tuple[float, float]
     width: float
+    fontsize: float  # the diagram's text size
 
 
 def s3_position(frame: Frame) -> tuple[float, float]:
-    """S3's centre: right of the internet, clear of it."""
+    """S3's centre: right of the internet, inside the drawing's width."""
     x, y = frame.internet
-    return (max(frame.width - 1.4, x + 4.2), y)
+    return (min(x + S3_GAP, frame.width - S3_W / 2), y)
 
 
-def draw_s3(ax: Axes, topo: Topology, frame: Frame, path: S3Path | None = None) -> float:
-    """Draw S3, the endpoints of the drawn VPCs and ``path``; returns the rightmost x used."""
+def draw_s3(ax: Axes, topo: Topology, frame: Frame, path: S3Path | None = None) -> None:
+    """Draw S3, the gateway endpoints of the drawn VPCs, and ``path`` (if given)."""
     s3 = s3_position(frame)
-    ax.add_patch(Ellipse(s3, 2.4, 0.9, facecolor=S3_COLORS[0], edgecolor=S3_COLORS[1], lw=1.6))
-    ax.text(*s3, "Amazon S3", ha="center", va="center", fontsize=11, weight="bold")
-    ax.annotate(
-        "", xy=(s3[0] - 1.2, s3[1]), xytext=(frame.internet[0] + 1.6, frame.internet[1]),
-        arrowprops={"arrowstyle": "-", "color": "#999", "lw": 1.2, "ls": ":"},
-    )  # fmt: skip
+    ax.add_patch(Ellipse(s3, S3_W, S3_H, facecolor=S3_COLORS[0], edgecolor=S3_COLORS[1], lw=1.6))
+    ax.text(*s3, "Amazon S3", ha="center", va="center", fontsize=frame.fontsize, weight="bold")
     ends: dict[str, tuple[float, float]] = {}
     for endpoint in topo.endpoints:
         box = frame.vpc_boxes.get(endpoint.vpc_id)
         if box is None or endpoint.state in ("deleted", "deleting"):
             continue
-        x, y, w, h = box
-        left, bottom = x + w - 3.8, y + h - 0.1
+        x, y, _, h = box
+        left, bottom = x + ENDPOINT_X, y + h - ENDPOINT_DROP
         ax.add_patch(
             FancyBboxPatch(
                 (left, bottom), ENDPOINT_W, ENDPOINT_H, boxstyle="round,pad=0.02",
@@ -65,16 +65,13 @@ def draw_s3(ax: Axes, topo: Topology, frame: Frame, path: S3Path | None = None) 
         )  # fmt: skip
         centre = (left + ENDPOINT_W / 2, bottom + ENDPOINT_H / 2)
         ends[endpoint.id] = centre
-        tables = len(endpoint.route_table_ids)
-        label = f"S3 endpoint\n{endpoint.id}\n{tables} route table{'s' if tables != 1 else ''}"
-        ax.text(*centre, label, ha="center", va="center", fontsize=6.5)
+        ax.text(*centre, "S3\nendpoint", ha="center", va="center", fontsize=frame.fontsize)
         ax.annotate(
-            "", xy=(s3[0] - 0.6, s3[1] - 0.4), xytext=(centre[0], bottom + ENDPOINT_H),
+            "", xy=(s3[0] - S3_W / 2, s3[1]), xytext=(centre[0], bottom + ENDPOINT_H),
             arrowprops={"arrowstyle": "-|>", "color": ENDPOINT_COLORS[1], "lw": 1.4, "ls": "--"},
         )  # fmt: skip
     if path is not None:
         _draw_path(ax, topo, frame, path, ends, s3)
-    return s3[0] + 1.3
 
 
 def _draw_path(
@@ -85,13 +82,16 @@ def _draw_path(
     ends: Mapping[str, tuple[float, float]],
     s3: tuple[float, float],
 ) -> None:
-    """A thick line along the hops of the path (under the boxes, so their text stays legible)."""
+    """A thick line along the hops of the path, under the boxes so their text stays legible.
+
+    No line when there is no path: the title says so.
+    """
     start = next(
         (frame.anchors[e.private_ip] for e in topo.interfaces
          if e.instance_id and e.instance_id in path.hops and e.private_ip in frame.anchors),
         None,
     )  # fmt: skip
-    if start is None:
+    if start is None or path.kind == "none":
         return
     points = [start]
     for hop in path.hops:
@@ -99,11 +99,7 @@ def _draw_path(
             points.append(ends[hop])
         elif hop in frame.igws:
             points += [frame.igws[hop], frame.internet]
-    colour = PATH_COLORS[path.kind]
-    if path.kind == "none":
-        ax.text(start[0], start[1] - 0.8, "✗ no path to S3", ha="center", color=colour,
-                fontsize=9, weight="bold")  # fmt: skip
-        return
     points.append(s3)
     xs, ys = zip(*points, strict=True)
-    ax.plot(xs, ys, color=colour, lw=5, alpha=0.45, zorder=0.6, solid_capstyle="round")
+    ax.plot(xs, ys, color=PATH_COLORS[path.kind], lw=5, alpha=0.45, zorder=0.6,
+            solid_capstyle="round")  # fmt: skip

@@ -27,8 +27,16 @@ from labkit.netsim.s3path import S3Path
 from labkit.plots.endpoint import Frame, draw_s3
 from labkit.plots.traffic import human_bytes
 
-COL_W, COL_GAP = 5.6, 1.6  # width of a VPC column and the gap between columns
-SUBNET_H, TABLE_H, HEAD_H = 2.3, 1.25, 0.9  # heights inside a VPC
+# Sizes are in data units, drawn at INCH_PER_UNIT: two VPCs make a figure about 780 px
+# wide at 100 dpi, about the width of JupyterLab's output area on a laptop, so it is shown
+# at (nearly) 100 % and every text is at least TEXT_PT, which is 14.6 px: no smaller than
+# the notebook's body text (14 px).
+COL_W, COL_GAP = 6.6, 1.9  # width of a VPC column and the gap between columns
+SUBNET_H, TABLE_H, HEAD_H = 2.75, 1.75, 1.05  # heights inside a VPC
+INCH_PER_UNIT = 0.5
+Y_BOTTOM, Y_TOP, INTERNET_Y = -0.9, 3.1, 2.45  # below and above the VPCs' boxes
+TEXT_PT = 10.5  # the smallest text in the diagram
+BIG_PT = 12.0  # names of VPCs and the internet
 COLORS = {
     "vpc": ("#f3f7ff", "#3b6fd8"),
     "subnet": ("#eaf7ea", "#3d9a3d"),
@@ -86,13 +94,17 @@ def _target_label(target: str, names: Mapping[str, str]) -> str:
 def _routes_text(table: RouteTable | None, names: Mapping[str, str]) -> str:
     if table is None:
         return "no route table"
-    head = f"route table {table.id}{' (main)' if table.main else ''}"
+    head = f"route table{' (main)' if table.main else ''}\n{table.id}"
     lines = [
         f"{_target_label(r.destination, names)} → {_target_label(r.target, names)}"
         + (" (blackhole)" if r.state == "blackhole" else "")
         for r in table.routes
     ]
     return "\n".join([head, *lines[:5]] + ([f"… {len(lines) - 5} more"] if len(lines) > 5 else []))
+
+
+def _route_lines(table: RouteTable | None) -> int:
+    return 1 if table is None else 2 + min(len(table.routes), 6)
 
 
 def draw_topology(
@@ -118,21 +130,31 @@ def draw_topology(
         v.id: sorted((s for s in topo.subnets if s.vpc_id == v.id), key=lambda s: s.cidr)
         for v in vpcs
     }
+    # A route table box grows with its routes (a line each).
+    table_h = {
+        s.id: max(TABLE_H, 0.35 + 0.31 * _route_lines(topo.route_table_for(s.id)))
+        for v in vpcs
+        for s in subnets[v.id]
+    }
     heights = {
-        v.id: HEAD_H + max(1, len(subnets[v.id])) * (SUBNET_H + TABLE_H + 0.3) + 0.2 for v in vpcs
+        v.id: HEAD_H + sum(SUBNET_H + table_h[s.id] + 0.3 for s in subnets[v.id]) + 0.6
+        for v in vpcs
     }
     vpc_h = max(heights.values(), default=3.0)
     width = max(1, len(vpcs)) * (COL_W + COL_GAP) - COL_GAP
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(7.0, width * 1.25), (vpc_h + 2.6) * 1.15))
+        # The axes fill the figure (equal aspect), with room for the title on top.
+        data_w, data_h, title_in = width + 0.8, vpc_h + Y_TOP - Y_BOTTOM, 0.45
+        fig = plt.figure(figsize=(data_w * INCH_PER_UNIT, data_h * INCH_PER_UNIT + title_in))
+        ax = fig.add_axes((0, 0, 1, data_h * INCH_PER_UNIT / fig.get_size_inches()[1]))
     names = {igw.id: "internet gateway" for igw in topo.internet_gateways}
-    names |= {p.id: f"{p.id} (peering)" for p in topo.peerings}
+    names |= {p.id: "peering" for p in topo.peerings}
     names["local"] = "local"
     names |= {e.id: f"{e.id} (endpoint)" for e in topo.endpoints}
     names |= {p.id: f"{p.id} (S3)" for p in topo.prefix_lists if p.name.endswith(".s3")}
     igws: dict[str, tuple[float, float]] = {}
 
-    internet = (width / 2, vpc_h + 1.9)
+    internet = (width / 2, vpc_h + INTERNET_Y)
     ax.add_patch(
         Ellipse(
             internet,
@@ -143,7 +165,7 @@ def draw_topology(
             linewidth=1.4,
         )
     )
-    ax.text(*internet, "Internet", ha="center", va="center", fontsize=11, weight="bold")
+    ax.text(*internet, "Internet", ha="center", va="center", fontsize=BIG_PT, weight="bold")
 
     vpc_boxes: dict[str, _Box] = {}
     anchors: dict[str, tuple[float, float]] = {}
@@ -158,16 +180,17 @@ def draw_topology(
             f"{_name(vpc, vpc.id)}  {', '.join(vpc.cidrs)}",
             ha="left",
             va="top",
-            fontsize=11,
+            fontsize=BIG_PT,
             weight="bold",
             color=COLORS["vpc"][1],
         )
-        ax.text(x0 + 0.2, vpc_h - 0.62, vpc.id, ha="left", va="top", fontsize=8, color="#555")
+        ax.text(x0 + 0.2, vpc_h - 0.62, vpc.id, ha="left", va="top", fontsize=TEXT_PT, color="#555")
         igw = topo.igw_for(vpc.id)
         if igw is not None:
-            gbox = _Box(x0 + COL_W - 1.9, vpc_h - 0.35, 1.7, 0.7)
+            # On the VPC's top edge, at the right, above the VPC's name and id.
+            gbox = _Box(x0 + COL_W - 4.2, vpc_h - 0.15, 4.0, 1.0)
             _box(ax, gbox, "igw")
-            ax.text(*_center(gbox), f"IGW\n{igw.id}", ha="center", va="center", fontsize=7.5)
+            ax.text(*_center(gbox), f"IGW\n{igw.id}", ha="center", va="center", fontsize=TEXT_PT)
             igws[igw.id] = _center(gbox)
             ax.annotate(
                 "",
@@ -180,11 +203,11 @@ def draw_topology(
             where = fl.log_group or fl.destination_arn or "?"
             ax.text(
                 x0 + COL_W - 0.2,
-                0.15 + 0.3 * i,
+                0.12 + 0.36 * i,
                 f"flow log ({fl.traffic_type}) → {where}",
                 ha="right",
                 va="bottom",
-                fontsize=7.5,
+                fontsize=TEXT_PT,
                 color="#b03a2e",
                 style="italic",
             )
@@ -192,8 +215,8 @@ def draw_topology(
         for subnet in subnets[vpc.id]:
             y -= SUBNET_H
             _draw_subnet(ax, topo, subnet, _Box(x0 + 0.25, y, COL_W - 0.5, SUBNET_H), anchors)
-            y -= TABLE_H + 0.05
-            tbox = _Box(x0 + 0.25, y, COL_W - 0.5, TABLE_H)
+            y -= table_h[subnet.id] + 0.05
+            tbox = _Box(x0 + 0.25, y, COL_W - 0.5, table_h[subnet.id])
             _box(ax, tbox, "table", lw=1)
             ax.text(
                 tbox.x + 0.12,
@@ -201,8 +224,7 @@ def draw_topology(
                 _routes_text(topo.route_table_for(subnet.id), names),
                 ha="left",
                 va="top",
-                fontsize=7,
-                family="monospace",
+                fontsize=TEXT_PT,
             )
             y -= 0.25
 
@@ -224,29 +246,33 @@ def draw_topology(
                 "connectionstyle": "arc3,rad=0.0",
             },
         )
+        # "peering" in the gap, under the link; its id and state under the VPCs, where
+        # there is room (the routes through it say "peering").
+        middle = (left.x + left.w + right.x) / 2
         ax.text(
-            (left.x + left.w + right.x) / 2,
-            y_link + 0.2,
-            f"peering\n{peering.id}\n{peering.status}",
+            middle, y_link - 0.2, "peering", ha="center", va="top", fontsize=TEXT_PT, color=color
+        )
+        ax.text(
+            middle,
+            -0.2,
+            f"peering {peering.id} ({peering.status})",
             ha="center",
-            va="bottom",
-            fontsize=7.5,
+            va="top",
+            fontsize=TEXT_PT,
             color=color,
         )
 
     if traffic:
-        _draw_traffic(ax, traffic, anchors, (internet[0], internet[1] - 0.45))
+        _draw_traffic(ax, traffic, anchors, (internet[0], internet[1] - 0.45), vpc_h)
 
-    x_max = width
     if s3 is not None:
         boxes = {k: (b.x, b.y, b.w, b.h) for k, b in vpc_boxes.items()}
-        frame = Frame(boxes, igws, anchors, internet, width)
-        x_max = max(x_max, draw_s3(ax, topo, frame, s3))
-    ax.set_xlim(-0.4, x_max + 0.4)
-    ax.set_ylim(-0.4, vpc_h + 2.6)
+        draw_s3(ax, topo, Frame(boxes, igws, anchors, internet, width, TEXT_PT), s3)
+    ax.set_xlim(-0.4, width + 0.4)
+    ax.set_ylim(Y_BOTTOM, vpc_h + Y_TOP)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(title or f"Lab network in {topo.region}", fontsize=12)
+    ax.set_title(title or f"Lab network in {topo.region}", fontsize=BIG_PT)
     return ax
 
 
@@ -255,11 +281,23 @@ def _draw_traffic(
     traffic: Mapping[tuple[str, str], float],
     anchors: Mapping[str, tuple[float, float]],
     internet: tuple[float, float],
+    vpc_top: float,
 ) -> None:
-    """Links between the ends of each conversation, width by bytes (both directions summed)."""
+    """Links between the ends of each conversation, width by bytes (both directions summed).
+
+    A link's label sits where no box is: for a link to the internet, in the band between
+    the VPCs' top edge (and the gateways on it) and the internet; for a link between two
+    instances, in the gap between their VPCs.
+    """
     links: dict[tuple[tuple[float, float], tuple[float, float]], float] = {}
     for (src, dst), size in traffic.items():
-        a, b = anchors.get(src, internet), anchors.get(dst, internet)
+        a, b = anchors.get(src), anchors.get(dst)
+        if a is None and b is None:
+            continue
+        # The internet end of a link is on the internet's edge above the instance's side,
+        # so links (and their labels) from different VPCs stay apart.
+        a = a or _internet_end(internet, b)  # type: ignore[arg-type]
+        b = b or _internet_end(internet, a)
         if a == b:
             continue
         key = (a, b) if a <= b else (b, a)
@@ -283,18 +321,39 @@ def _draw_traffic(
                 "connectionstyle": "arc3,rad=0.12",
             },
         )
-        y_low, y_high = sorted((a[1], b[1]))
-        mid = ((a[0] + b[0]) / 2, (y_low + y_high) / 2 if y_high - y_low > 1 else y_low - 0.9)
         ax.text(
-            *mid,
+            *_label_at(a, b, internet, vpc_top),
             human_bytes(size),
             ha="center",
-            fontsize=8.5,
+            va="center",
+            fontsize=TEXT_PT,
             color="#922b21",
             zorder=5,
             weight="bold",
             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#c0392b", "alpha": 0.9},
         )
+
+
+def _internet_end(
+    internet: tuple[float, float], inside: tuple[float, float]
+) -> tuple[float, float]:
+    offset = max(-1.3, min(1.3, inside[0] - internet[0]))
+    return (internet[0] + offset, internet[1] + 0.45 * (1 - (offset / 1.6) ** 2) ** 0.5 - 0.45)
+
+
+def _label_at(
+    a: tuple[float, float],
+    b: tuple[float, float],
+    internet: tuple[float, float],
+    vpc_top: float,
+) -> tuple[float, float]:
+    """Where a traffic label goes on the link a–b (see :func:`_draw_traffic`)."""
+    if max(a[1], b[1]) > vpc_top:  # one end is the internet
+        inside, outside = (a, b) if a[1] < b[1] else (b, a)
+        y = vpc_top + 1.3  # just above the gateways, below the internet
+        share = (y - inside[1]) / (outside[1] - inside[1])
+        return (inside[0] + share * (outside[0] - inside[0]), y)
+    return ((a[0] + b[0]) / 2, max(a[1], b[1]) + 0.45)
 
 
 def _inbound(group: SecurityGroup) -> str:
@@ -334,7 +393,7 @@ def _draw_subnet(
         f"{subnet.name or kind}  {subnet.cidr}",
         ha="left",
         va="top",
-        fontsize=8.5,
+        fontsize=TEXT_PT,
         weight="bold",
         color=COLORS["subnet"][1],
     )
@@ -342,7 +401,7 @@ def _draw_subnet(
     slot_w = (box.w - 0.3) / max(1, len(enis))
     for i, eni in enumerate(enis):
         inst = topo.instance_of(eni)
-        ibox = _Box(box.x + 0.15 + i * slot_w, box.y + 0.15, slot_w - 0.15, box.h - 0.65)
+        ibox = _Box(box.x + 0.15 + i * slot_w, box.y + 0.15, slot_w - 0.15, box.h - 0.7)
         _box(ax, ibox, "instance")
         for address in (eni.private_ip, eni.public_ip):
             if address:
@@ -356,4 +415,4 @@ def _draw_subnet(
         ]
         groups = [topo.get(g) for g in eni.security_group_ids]
         lines += [f"SG {g.name}: in {_inbound(g)}" for g in groups if g is not None]
-        ax.text(*_center(ibox), "\n".join(lines), ha="center", va="center", fontsize=8)
+        ax.text(*_center(ibox), "\n".join(lines), ha="center", va="center", fontsize=TEXT_PT)

@@ -144,6 +144,26 @@ def actions_over_time(
     return ax
 
 
+def chart_png(result: Rows, dpi: int = 100) -> bytes | None:
+    """The query panel's chart as PNG bytes (a Figure of its own, no pyplot), or None.
+
+    A figure shown with ``plt.show()`` inside an ipywidgets Output reaches the browser
+    through the inline backend's display hooks, and in JupyterLab it often arrives
+    incomplete (a few bars, no axes) or lands in the log console. PNG bytes displayed as an
+    image are complete every time.
+    """
+    import io
+
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(9, 4.5), dpi=dpi)
+    if auto_chart(result, figure.add_subplot()) is None:
+        return None
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
+
+
 def auto_chart(result: Rows, ax: Axes | None = None) -> Axes | None:
     """A chart that fits the result, or None if none does (used by the query panel)."""
     numeric = _numeric_columns(result)

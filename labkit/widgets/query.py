@@ -26,11 +26,10 @@ def query_panel(lab: Lab, log_group: str, query: str | None = None, minutes: int
     -------
     The panel (display it as a cell's last value).
     """
-    import matplotlib.pyplot as plt
-    from IPython.display import display
+    from IPython.display import Image, display
 
     from labkit.labs.lab1.analysis import LAB_QUERY
-    from labkit.plots import auto_chart
+    from labkit.plots.traffic import chart_png
 
     text = w.Textarea(value=query or LAB_QUERY, layout={"width": "100%", "height": "5em"})
     span = w.BoundedIntText(value=minutes, min=1, max=60 * 24 * 14, description="minutes")
@@ -38,7 +37,7 @@ def query_panel(lab: Lab, log_group: str, query: str | None = None, minutes: int
     out = w.Output()
 
     def run(_: object) -> None:
-        out.clear_output()
+        out.clear_output(wait=True)
         with out:
             try:
                 result = lab.query(log_group, text.value, minutes=span.value)
@@ -46,9 +45,10 @@ def query_panel(lab: Lab, log_group: str, query: str | None = None, minutes: int
                 print(err)
                 return
             display(result)
-            ax = auto_chart(result)
-            if ax is not None:
-                plt.show()
+            # The chart as PNG bytes: complete on every click (see plots.traffic.chart_png).
+            png = chart_png(result)
+            if png is not None:
+                display(Image(data=png, format="png"))
 
     button.on_click(run)
     return w.VBox([text, w.HBox([span, button]), out])

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from labkit.emulator.flows import live_topology, write_records
-from labkit.emulator.front import AwsError, AwsRequest, handles
+from labkit.emulator.front import AwsRequest, CodedAwsError
 from labkit.emulator.shell.runtime import Context, ShellState, SimClock, hostname_for, run_script
 from labkit.netsim.model import Topology
 from labkit.netsim.traffic import LoggedRecord
@@ -31,6 +31,30 @@ CLOCK = SimClock()
 _STATES: dict[tuple[str, str, str], ShellState] = {}
 _COMMANDS: dict[str, CommandRun] = {}
 _lock = threading.RLock()
+
+
+class InvalidInstanceId(CodedAwsError):
+    """The instance does not exist or is not running."""
+
+    CODE = "InvalidInstanceId"
+
+
+class InvalidParameters(CodedAwsError):
+    """SendCommand's parameters or targets are missing or not simulated."""
+
+    CODE = "InvalidParameters"
+
+
+class InvalidDocument(CodedAwsError):
+    """The SSM document is not AWS-RunShellScript."""
+
+    CODE = "InvalidDocument"
+
+
+class InvocationDoesNotExist(CodedAwsError):
+    """No invocation of that command on that instance."""
+
+    CODE = "InvocationDoesNotExist"
 
 
 @dataclass(frozen=True)
@@ -85,8 +109,7 @@ def run_on_instance(
 
     inst = topology().get(instance_id)
     if inst is None or getattr(inst, "state", "") != "running":
-        raise AwsError(
-            "InvalidInstanceId",
+        raise InvalidInstanceId(
             f"Instances [[{instance_id}]] not in a valid state for account "
             f"{account_id}; use the id of a running instance",
         )
@@ -109,25 +132,23 @@ def _targets(params: dict[str, Any]) -> list[str]:
         if target.get("Key") == "InstanceIds":
             ids.extend(target.get("Values", []))
         else:
-            raise AwsError(
-                "InvalidParameters",
+            raise InvalidParameters(
                 f"target key {target.get('Key')!r} is not simulated; use InstanceIds",
             )
     if not ids:
-        raise AwsError("InvalidParameters", "give InstanceIds (or Targets with Key=InstanceIds)")
+        raise InvalidParameters("give InstanceIds (or Targets with Key=InstanceIds)")
     return ids
 
 
-@handles("ssm", "SendCommand")
 def send_command(req: AwsRequest) -> dict[str, Any]:
     """Run AWS-RunShellScript on each instance and answer like SSM's SendCommand."""
     params = req.params
     document = params.get("DocumentName", "")
     if document != DOCUMENT:
-        raise AwsError("InvalidDocument", f"document {document!r} is not simulated; use {DOCUMENT}")
+        raise InvalidDocument(f"document {document!r} is not simulated; use {DOCUMENT}")
     commands = (params.get("Parameters") or {}).get("commands")
     if not commands:
-        raise AwsError("InvalidParameters", f"{DOCUMENT} needs Parameters={{'commands': ['...']}}")
+        raise InvalidParameters(f"{DOCUMENT} needs Parameters={{'commands': ['...']}}")
     ids = _targets(params)
     run = CommandRun(
         str(uuid.uuid4()),
@@ -176,14 +197,12 @@ def _find(command_id: str, instance_id: str) -> tuple[CommandRun, Invocation]:
     with _lock:
         run = _COMMANDS.get(command_id)
     if run is None or instance_id not in run.invocations:
-        raise AwsError(
-            "InvocationDoesNotExist",
+        raise InvocationDoesNotExist(
             f"no invocation of command {command_id} on instance {instance_id}; check both ids",
         )
     return run, run.invocations[instance_id]
 
 
-@handles("ssm", "GetCommandInvocation")
 def get_command_invocation(req: AwsRequest) -> dict[str, Any]:
     """The result of a command on one instance, like SSM's GetCommandInvocation."""
     run, inv = _find(str(req.params.get("CommandId")), str(req.params.get("InstanceId")))
@@ -208,7 +227,6 @@ def get_command_invocation(req: AwsRequest) -> dict[str, Any]:
     }
 
 
-@handles("ssm", "ListCommandInvocations")
 def list_command_invocations(req: AwsRequest) -> dict[str, Any]:
     """Invocations filtered by CommandId and/or InstanceId; ``Details`` adds plugin output."""
     command_id, instance_id = req.params.get("CommandId"), req.params.get("InstanceId")

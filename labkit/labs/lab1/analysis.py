@@ -11,11 +11,15 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws.compute import list_instances
+from labkit.aws.logs import run_insights_query
+from labkit.emulator.client import request_background_traffic
 from labkit.errors import ConfigError
+from labkit.netsim.records import DEFAULT_FORMAT, FIELD_BY_NAME, FlowRecord
 from labkit.tables import Table
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
 # The lab's own Logs Insights query.
 LAB_QUERY = (
@@ -53,7 +57,7 @@ class QueryResult:
 
 
 def query(
-    lab: Lab, log_group: str, text: str, minutes: int = 60, limit: int | None = None
+    lab: AwsContext, log_group: str, text: str, minutes: int = 60, limit: int | None = None
 ) -> QueryResult:
     """Run a Logs Insights query over the last ``minutes`` of a log group.
 
@@ -68,8 +72,6 @@ def query(
     -------
     The :class:`QueryResult`; progress is printed while AWS runs a long query.
     """
-    from labkit.aws.logs import run_insights_query
-
     if minutes <= 0:
         raise ConfigError(f"minutes must be positive, not {minutes}")
     end = int(time.time()) + 60
@@ -89,7 +91,7 @@ def query(
     return QueryResult(text, tuple(columns), tuple(rows))
 
 
-def records(lab: Lab, log_group: str, limit: int = 10) -> Table:
+def records(lab: AwsContext, log_group: str, limit: int = 10) -> Table:
     """The first raw flow-log records of a log group: stream (the ENI) and message."""
     with lab.call(f"reading {log_group}"):
         events = lab.logs.filter_log_events(logGroupName=log_group, limit=limit)["events"]
@@ -98,8 +100,6 @@ def records(lab: Lab, log_group: str, limit: int = 10) -> Table:
 
 def explain_record(line: str) -> Table:
     """One default-format record split into its fields, with their Logs Insights names."""
-    from labkit.netsim.records import DEFAULT_FORMAT, FIELD_BY_NAME, FlowRecord
-
     FlowRecord.parse(line)  # checks the number of fields and their types, in one clear line
     return Table.of(
         ("field", "Logs Insights name", "value"),
@@ -110,7 +110,7 @@ def explain_record(line: str) -> Table:
     )
 
 
-def background_traffic(lab: Lab, flows: int = 200, seed: int = 7, minutes: int = 10) -> int:
+def background_traffic(lab: AwsContext, flows: int = 200, seed: int = 7, minutes: int = 10) -> int:
     """Add seeded internet traffic (scans, HTTPS calls) to the flow logs; emulator only.
 
     A real account needs none: within minutes of launch, internet scanners knock on every
@@ -119,8 +119,6 @@ def background_traffic(lab: Lab, flows: int = 200, seed: int = 7, minutes: int =
     if lab.endpoint_url is None:
         print("on AWS the internet sends its own background traffic; nothing generated")
         return 0
-    from labkit.emulator.flows import request_background_traffic
-
     with lab.call("generating background traffic"):
         written = request_background_traffic(
             lab.endpoint_url,
@@ -134,10 +132,8 @@ def background_traffic(lab: Lab, flows: int = 200, seed: int = 7, minutes: int =
     return int(written)
 
 
-def address_names(lab: Lab) -> dict[str, str]:
+def address_names(lab: AwsContext) -> dict[str, str]:
     """The lab's instance addresses (private and public) mapped to their Name tags."""
-    from labkit.aws.compute import list_instances
-
     names = {}
     for inst in list_instances(lab):
         names[inst.private_ip] = inst.name

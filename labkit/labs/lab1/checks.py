@@ -6,13 +6,17 @@ the same on every run and every backend, and nbval can compare it.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws import compute, flowlogs, network
+from labkit.aws import compute, flowlogs, network, peering, teardown
+from labkit.aws.ssm import shell
 from labkit.errors import CheckFailed, NotFoundError
+from labkit.netsim.errors import RecordFormatError
+from labkit.netsim.records import FlowRecord
 
 if TYPE_CHECKING:
     from labkit.lab import Lab
@@ -148,8 +152,6 @@ def ping(
     ``shown`` names the address in the result line instead of the address itself (a public
     IP changes on every run, so the line says "its public IP").
     """
-    from labkit.aws.ssm import shell
-
     result = shell(lab, source, f"ping -c {count} -W 1 {address}")
     sent, received = ping_counts(result.stdout)
     if sent == 0:
@@ -206,8 +208,6 @@ def blocked_by_route(
 
 def peering_routes(lab: Lab, step: str, requester: str, accepter: str) -> CheckResult:
     """The peering is active and each side's route table sends the other's block to it."""
-    from labkit.aws import peering
-
     name = f"{requester} ↔ {accepter}"
     raw = peering.find_peering(lab, name)
     if raw is None:
@@ -272,9 +272,6 @@ def flow_records(lab: Lab, step: str, log_group: str) -> CheckResult:
 
 def _action(line: str) -> str | None:
     """The action of a default-format flow-log record (None for other lines)."""
-    from labkit.netsim.errors import RecordFormatError
-    from labkit.netsim.records import FlowRecord
-
     try:
         return str(FlowRecord.parse(line).action)
     except RecordFormatError:
@@ -308,8 +305,6 @@ def rejects_from_internet(
     result: Any, step: str, open_ports: tuple[int, ...] = (22,)
 ) -> CheckResult:
     """Every REJECT row comes from an internet address, on a port the security group closes."""
-    import ipaddress
-
     if not result.rows:
         raise _fail(step, "there is no REJECT", "add background traffic and re-run")
     for row in result.rows:
@@ -362,8 +357,6 @@ def both_actions(result: Any, step: str) -> CheckResult:
 
 def nothing_left(lab: Lab, step: str) -> CheckResult:
     """Nothing carrying the lab's tag is left."""
-    from labkit.aws import teardown
-
     left = teardown.plan(lab)
     if left:
         kinds = ", ".join(sorted({d.kind for d in left}))

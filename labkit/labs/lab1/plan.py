@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws import compute, flowlogs, network, peering, undo
+from labkit.aws import compute, flowlogs, network, peering
 from labkit.errors import ConfigError
 from labkit.labs import params
 from labkit.tables import Table
 
 if TYPE_CHECKING:
 
-    from labkit.lab import Lab
+    from labkit.aws.context import AwsContext
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Lab1:
             raise ConfigError("LOG_GROUP must be at most 512 characters")
 
     @classmethod
-    def from_lab(cls, lab: Lab) -> Lab1:
+    def from_lab(cls, lab: AwsContext) -> Lab1:
         """The plan the lab was built with: existing VPCs' blocks, defaults for the rest."""
         found: dict[str, Any] = {}
         for side in (1, 2):
@@ -59,12 +59,9 @@ class Lab1:
             if vpc is None:
                 continue
             found[f"vpc_{side}_cidr"] = vpc["CidrBlock"]
-            with lab.call(f"reading VPC {side}'s subnet"):
-                subnets = lab.ec2.describe_subnets(
-                    Filters=lab.filters(f"VPC {side} public subnet")
-                )["Subnets"]
-            if subnets:
-                found[f"subnet_{side}_cidr"] = subnets[0]["CidrBlock"]
+            subnet = network.find_public_subnet(lab, f"VPC {side}")
+            if subnet is not None:
+                found[f"subnet_{side}_cidr"] = subnet["CidrBlock"]
             if side == 1:
                 group = flowlogs.find_log_group(lab, vpc["VpcId"])
                 if group:
@@ -78,50 +75,50 @@ class Lab1:
             ("VPC 2", self.vpc_2_cidr, self.subnet_2_cidr, "Instance 2"),
         ]
 
-    def network(self, lab: Lab, side: int) -> network.Network:
+    def network(self, lab: AwsContext, side: int) -> network.Network:
         """Build VPC ``side`` (1 or 2): public subnet, internet gateway, route, group."""
         vpc_name, cidr, subnet, _ = self.networks()[side - 1]
         return network.ensure_public_network(lab, vpc_name, cidr, subnet)
 
-    def instance(self, lab: Lab, side: int) -> compute.Instance:
+    def instance(self, lab: AwsContext, side: int) -> compute.LabInstance:
         """Launch Instance ``side`` in VPC ``side``'s public subnet (the VPC must exist)."""
         return compute.ensure_instance(lab, self.networks()[side - 1][3], self.network(lab, side))
 
-    def group_name(self, lab: Lab) -> str:
+    def group_name(self, lab: AwsContext) -> str:
         """The log group's name: LOG_GROUP, or "<prefix>-vpc-flow-logs" so labs never share."""
         return self.log_group_name or f"{lab.prefix}-vpc-flow-logs"
 
-    def log_group(self, lab: Lab) -> str:
+    def log_group(self, lab: AwsContext) -> str:
         """Create the CloudWatch Logs group the flow log publishes to."""
         return flowlogs.ensure_log_group(lab, self.group_name(lab))
 
-    def flow_log_policy(self, lab: Lab) -> str:
+    def flow_log_policy(self, lab: AwsContext) -> str:
         """Create the IAM policy with the five logs permissions; returns its ARN."""
         return flowlogs.ensure_policy(lab, self.policy_name(lab))
 
-    def flow_log_role(self, lab: Lab) -> str:
+    def flow_log_role(self, lab: AwsContext) -> str:
         """Create the role VPC Flow Logs assumes, with the policy attached; returns its ARN."""
         return flowlogs.ensure_role(lab, self.role_name(lab), self.flow_log_policy(lab))
 
-    def flow_log(self, lab: Lab) -> flowlogs.FlowLog:
+    def flow_log(self, lab: AwsContext) -> flowlogs.FlowLog:
         """Create the flow log on VPC 1 (with its log group, policy and role if missing)."""
         return build_flow_log(lab, self)
 
-    def request_peering(self, lab: Lab) -> peering.Peering:
+    def request_peering(self, lab: AwsContext) -> peering.Peering:
         """Request a peering connection from VPC 1 to VPC 2."""
         return peering.request_peering(lab, "VPC 1", "VPC 2")
 
-    def accept_peering(self, lab: Lab) -> peering.Peering:
+    def accept_peering(self, lab: AwsContext) -> peering.Peering:
         """Accept the peering request on VPC 2's side."""
         return peering.accept_peering(lab, "VPC 1", "VPC 2")
 
-    def peering_routes(self, lab: Lab) -> list[str]:
+    def peering_routes(self, lab: AwsContext) -> list[str]:
         """On each side, route the other VPC's block through the (accepted) peering."""
         return peering.add_peering_routes(lab, "VPC 1", "VPC 2")
 
-    def undo_peering(self, lab: Lab) -> list[str]:
+    def undo_peering(self, lab: AwsContext) -> list[str]:
         """Remove the peering and its routes: notebook 02 starts from unpeered VPCs."""
-        return undo.remove_peering(lab, "VPC 1", "VPC 2")
+        return peering.remove_peering(lab, "VPC 1", "VPC 2")
 
     def flow_logs_policy(self) -> dict[str, Any]:
         """The IAM policy document that lets VPC Flow Logs write to CloudWatch Logs."""
@@ -137,7 +134,12 @@ class Lab1:
         for vpc, cidr, subnet, instance in self.networks():
             rows += [
                 ("01", "VPC", vpc, cidr),
-                ("01", "subnet", f"{vpc} public subnet", f"{subnet}, public IPs on launch"),
+                (
+                    "01",
+                    "subnet",
+                    network.public_subnet_name(vpc),
+                    f"{subnet}, public IPs on launch",
+                ),
                 ("01", "internet gateway", f"{vpc} IGW", "route 0.0.0.0/0 → IGW"),
                 ("01", "security group", f"{vpc} group", "inbound ICMP and SSH"),
                 ("01", "EC2 instance", instance, f"in {subnet}, with a public IP"),
@@ -150,16 +152,16 @@ class Lab1:
         ]
         return Table.of(("notebook", "resource", "name", "detail"), rows)
 
-    def role_name(self, lab: Lab) -> str:
+    def role_name(self, lab: AwsContext) -> str:
         """The flow-logs role's name for this lab."""
         return f"{lab.prefix}-vpc-flow-logs-role"
 
-    def policy_name(self, lab: Lab) -> str:
+    def policy_name(self, lab: AwsContext) -> str:
         """The flow-logs policy's name for this lab."""
         return f"{lab.prefix}-vpc-flow-logs-policy"
 
 
-def build_flow_log(lab: Lab, plan: Lab1) -> flowlogs.FlowLog:
+def build_flow_log(lab: AwsContext, plan: Lab1) -> flowlogs.FlowLog:
     """The log group, the policy, the role and the flow log on VPC 1."""
     net = network.find_vpc(lab, "VPC 1")
     if net is None:
@@ -175,15 +177,18 @@ def build_flow_log(lab: Lab, plan: Lab1) -> flowlogs.FlowLog:
     )
 
 
-def build_lab1(lab: Lab, plan: Lab1) -> None:
+def build_lab1(lab: AwsContext, plan: Lab1) -> None:
     """Everything notebook 01 builds."""
     plan.instance(lab, 1)
     plan.instance(lab, 2)
     plan.flow_log(lab)
 
 
-def build_lab1_peering(lab: Lab, plan: Lab1) -> None:
-    """What notebook 02 adds: the peering connection, accepted, with routes on both sides."""
+def build_lab1_peering(lab: AwsContext, plan: Lab1) -> list[str]:
+    """What notebook 02 adds: the peering connection, accepted, with routes on both sides.
+
+    Returns the routes it had to add (the peering itself shows up as a new resource).
+    """
     plan.request_peering(lab)
-    plan.accept_peering(lab)
-    plan.peering_routes(lab)
+    routes = peering.ensure_peering_routes(lab, "VPC 1", "VPC 2")
+    return [f"the route {line}" for line, added in routes if added]

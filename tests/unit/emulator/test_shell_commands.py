@@ -147,3 +147,10 @@ def test_command_registry_is_the_extension_hook() -> None:
         assert run(ctx, "greet you") == (3, "hello you\n", "")
     finally:
         del COMMANDS["greet"]
+
+
+def test_shell_command_table_is_complete() -> None:
+    from labkit.emulator.shell import BUILTIN_COMMANDS
+
+    for name in ("echo", "cat", "ls", "hostname", "ping", "nc", "curl"):
+        assert COMMANDS[name] is BUILTIN_COMMANDS[name]

@@ -52,7 +52,7 @@ def test_the_endpoint_its_route_and_the_path_through_it() -> None:
     topo = b.build()
     ax = draw_topology(topo, s3=s3_path(topo, ids["instance1"], "us-east-1"))
     shown = texts(ax)
-    assert f"S3 endpoint\n{vpce}\n1 route table" in shown
+    assert "S3\nendpoint" in shown
     assert f"→ {vpce} (endpoint)" in shown  # the prefix-list route in the route table
     line = path_line(ax)
     assert matplotlib.colors.to_hex(line.get_color()) == PATH_COLORS["endpoint"]

@@ -171,3 +171,20 @@ def test_s3_through_the_gateway_endpoint_has_traffic_path_7() -> None:
         ("52.216.0.1", 7, "ACCEPT"),
         ("10.1.0.10", None, "ACCEPT"),
     ]
+
+
+def test_background_never_predates_the_flow_log() -> None:
+    topo, ids = two_vpcs()
+    created = T0 + 300  # the flow log appeared halfway through the ten-minute window
+    topo = replace(
+        topo,
+        flow_logs=tuple(replace(f, created=created) for f in topo.flow_logs),
+    )
+    records = background_records(topo, 60, seed=7, start=T0, span=600)
+    assert len(records) == 60
+    assert min(int(r.record.start) for r in records) == created  # type: ignore[arg-type]
+    assert all(int(r.record.end) >= int(r.record.start) for r in records)  # type: ignore[arg-type]
+    # Without a creation time (a hand-built topology) nothing moves.
+    plain, _ = two_vpcs()
+    starts = [r.record.start for r in background_records(plain, 60, seed=7, start=T0)]
+    assert min(int(s) for s in starts) < created  # type: ignore[arg-type]

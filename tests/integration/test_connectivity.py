@@ -105,11 +105,13 @@ def test_skipping_the_accept_step_fails_with_the_accept_call_as_hint(built: labk
 def test_undoing_the_peering_lets_notebook_02_run_again(built: labkit.Lab) -> None:
     plan = labkit.Lab1()
     lab1_plan.build_lab1_peering(built, plan)
-    assert plan.undo_peering(built) == [
-        "VPC 1: route to 10.2.0.0/16",
-        "VPC 2: route to 10.1.0.0/16",
-        "peering connection VPC 1 ↔ VPC 2",
+    removed = plan.undo_peering(built)
+    assert [line.split(" → ")[0] for line in removed[:2]] == [
+        "the route VPC 1: 10.2.0.0/16",
+        "the route VPC 2: 10.1.0.0/16",
     ]
+    assert removed[2].startswith("the peering connection VPC 1 ↔ VPC 2 (pcx-")
+    assert len(removed) == 3
     assert built.existing("vpc-peering-connection", "VPC 1 ↔ VPC 2") is None
     assert len(built.route_table("VPC 1").rows) == 2
     with pytest.raises(CheckFailed, match="there is no peering connection VPC 1 ↔ VPC 2"):
@@ -151,19 +153,6 @@ def test_accepting_without_a_request_says_what_to_do(built: labkit.Lab) -> None:
 def test_route_table_of_a_missing_vpc(lab: labkit.Lab) -> None:
     with pytest.raises(NotFoundError, match="VPC 1 does not exist: run notebook 01 first"):
         lab.route_table("VPC 1")
-
-
-def test_ping_counts_reads_the_summary_line() -> None:
-    text = "--- 10.2.0.10 ping statistics ---\n3 packets transmitted, 1 received, 66% packet loss"
-    assert checks.ping_counts(text) == (3, 1)
-    assert checks.ping_counts("ping: unknown host") == (0, 0)
-
-
-def test_cell_magic_needs_an_instance() -> None:
-    from labkit.notebook import magics
-
-    with pytest.raises(LabkitError, match="%%on needs an instance"):
-        magics.on("  ", "hostname")
 
 
 def test_ping_panel_lists_every_address(built: labkit.Lab) -> None:

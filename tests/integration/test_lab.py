@@ -210,10 +210,48 @@ def test_teardown_removes_everything_tagged_and_nothing_else(lab: labkit.Lab) ->
     assert kinds.count("instance") == 2 and kinds.count("VPC") == 2
     assert "peering connection" in kinds and "log group" in kinds and "IAM policy" in kinds
     assert lab.teardown().rows == planned.rows
-    assert count(lab) == {"vpcs": 0, "subnets": 0, "igws": 0, "instances": 0, "flow_logs": 0,
-                          "routes": 0}
+    assert count(lab) == {
+        "vpcs": 0,
+        "subnets": 0,
+        "igws": 0,
+        "instances": 0,
+        "flow_logs": 0,
+        "routes": 0,
+    }
     assert repr(checks.nothing_left(lab, "99")) == (
         f"step 99 ok: nothing tagged labkit-lab={lab.prefix} is left"
     )
     assert lab.ec2.describe_vpcs(VpcIds=[other])["Vpcs"], "an untagged VPC must survive"
     assert lab.teardown().rows == ()  # a second teardown finds nothing and fails on nothing
+
+
+def test_setup_puts_the_lab_where_the_notebook_starts_and_says_what_it_changed(
+    lab: labkit.Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    labs.ensure_upto(lab, "02")  # notebook 02 has run once: peered, with routes
+    # Notebook 02's setup again: the peering and its routes go, one line each.
+    labkit.connect("local", endpoint_url=lab.endpoint_url, prefix=lab.prefix, ensure="01")
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3, lines
+    assert all(ln.startswith("setup: removed ") for ln in lines)
+    assert all(ln.endswith("which a previous run of notebook 02 made") for ln in lines)
+    assert sum("the route VPC" in ln for ln in lines) == 2
+    assert any("the peering connection VPC 1 ↔ VPC 2 (pcx-" in ln for ln in lines)
+    assert not lab.reach("Instance 1", "10.2.0.10").verdict.reachable
+    assert count(lab)["instances"] == 2  # notebook 01's resources stay
+    assert labs.ensure_upto(lab, "01") == []  # in that state already: nothing to say
+    # Notebook 03's setup: 02's peering is built back, saying so.
+    lines = labs.ensure_upto(lab, "02")
+    assert any(ln.startswith("built peering connection VPC 1 ↔ VPC 2") for ln in lines), lines
+    assert sum(ln.startswith("built the route VPC") for ln in lines) == 2, lines
+    assert all(ln.endswith("which notebook 02 makes") for ln in lines)
+    assert lab.reach("Instance 1", "10.2.0.10").verdict.reachable
+
+
+def test_setup_on_an_empty_lab_lists_what_it_built(lab: labkit.Lab) -> None:
+    lines = labs.ensure_upto(lab, "01")
+    built = " | ".join(lines)
+    expected = ("VPC VPC 1", "VPC VPC 2", "instance Instance 1", "instance Instance 2", "flow log")
+    for what in expected:
+        assert what in built, built
+    assert all(ln.endswith("which notebook 01 makes") for ln in lines)

@@ -68,7 +68,7 @@ def test_lab1_story(aws: Any) -> None:
 
 
 def test_ssh_scan_rejected_is_recorded_and_background_hook(aws: Any, emulator_url: str) -> None:
-    from labkit.emulator.flows import request_background_traffic
+    from labkit.emulator.client import request_background_traffic
 
     ids = build_lab1(aws)
     written = request_background_traffic(emulator_url, 30, seed=3)
