@@ -150,8 +150,8 @@ def draw_topology(
     names = {igw.id: "internet gateway" for igw in topo.internet_gateways}
     names |= {p.id: "peering" for p in topo.peerings}
     names["local"] = "local"
-    names |= {e.id: f"{e.id} (endpoint)" for e in topo.endpoints}
-    names |= {p.id: f"{p.id} (S3)" for p in topo.prefix_lists if p.name.endswith(".s3")}
+    names |= {e.id: "S3 endpoint" for e in topo.endpoints if e.service_name.endswith(".s3")}
+    names |= {p.id: "S3 (prefix list)" for p in topo.prefix_lists if p.name.endswith(".s3")}
     igws: dict[str, tuple[float, float]] = {}
 
     internet = (width / 2, vpc_h + INTERNET_Y)
