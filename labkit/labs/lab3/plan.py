@@ -100,14 +100,18 @@ class Lab3:
 
     @classmethod
     def ready(cls, lab: Lab) -> Lab3:
-        """Reset to notebook 05's start, then make sure notebook 04's resources exist.
+        """Put the lab where notebook 05 starts, printing one ``setup:`` line per change.
 
-        Prints the one line saying what was reset. The reset comes first: a bucket policy
-        left by a last run would deny the checks that notebook 04's resources exist.
+        Undoes what a last run of notebook 05 left (:meth:`reset`), then builds what is
+        missing of notebooks 01 to 04 (:func:`labkit.labs.ensure_upto`). The reset comes
+        first: a bucket policy left by a last run denies this computer the calls that find
+        notebook 04's bucket and objects. (``connect(..., ensure="04")`` builds first, so
+        notebook 05's setup cell connects with ``ensure="01"``, which VPC 1 needs, and
+        calls this.)
         """
         plan = cls.for_lab(lab)
-        print(plan.reset(lab))
-        ensure_upto(lab, "04")
+        for change in [*plan.reset(lab), *ensure_upto(lab, "04")]:
+            print(f"setup: {change}")
         return plan
 
     @property
@@ -182,8 +186,8 @@ class Lab3:
                     return None  # no policy, or no bucket yet (notebook 04 makes it)
                 raise
 
-    def reset(self, lab: Lab) -> str:
-        """Put the lab where notebook 05 starts; returns one line saying what was reset.
+    def reset(self, lab: Lab) -> list[str]:
+        """Undo what a last run of notebook 05 left; one line per change (none: nothing).
 
         Removes the bucket policy first (it is what could lock anything out), then VPC 1's
         S3 endpoints, tagged or not (their routes go with them).
@@ -192,13 +196,14 @@ class Lab3:
         if self.stored_policy(lab) is not None:
             with lab.call(f"deleting the policy of {self.bucket}"):
                 lab.s3.delete_bucket_policy(Bucket=self.bucket)
-            done.append(f"the policy of bucket {self.bucket} deleted")
-        found = [e["VpcEndpointId"] for e in self.endpoints(lab)]
-        endpoints.delete_endpoints(lab, found)
-        if found:
-            plural = "s" if len(found) > 1 else ""
-            done.append(f"{len(found)} S3 endpoint{plural} of {self.vpc} deleted")
-        return "reset: " + ("; ".join(done) if done else "nothing to reset (a first run)")
+            done.append(f"the policy of bucket {self.bucket}")
+        found = self.endpoints(lab)
+        endpoints.delete_endpoints(lab, [e["VpcEndpointId"] for e in found])
+        for e in found:
+            name = next((t["Value"] for t in e.get("Tags", []) if t["Key"] == "Name"), "")
+            done.append(f"VPC endpoint {name} ({e['VpcEndpointId']})" if name
+                        else f"VPC endpoint {e['VpcEndpointId']}")  # fmt: skip
+        return [f"removed {what}, which a previous run of notebook 05 made" for what in done]
 
 
 def bucket_name(lab: Lab) -> str:

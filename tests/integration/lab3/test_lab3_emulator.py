@@ -23,7 +23,7 @@ def _bucket(lab: labkit.Lab) -> Lab3:
 
 def test_lab3_steps_reset_and_teardown(lab: labkit.Lab) -> None:
     plan = _bucket(lab)
-    assert plan.reset(lab) == "reset: nothing to reset (a first run)"
+    assert plan.reset(lab) == []
     with pytest.raises(CheckFailed, match="step 05.1 failed: VPC 1 has no S3 gateway endpoint"):
         checks.endpoint_created(lab, plan)
 
@@ -56,21 +56,25 @@ def test_lab3_steps_reset_and_teardown(lab: labkit.Lab) -> None:
     assert [m.sid for m in host.decision.matched] == ["OnlyThroughTheEndpoint"]
 
     # A second endpoint (a cell run twice) fails step 1's check with the way out.
-    lab.ec2.create_vpc_endpoint(VpcEndpointType="Gateway", VpcId=plan.vpc_id,
-                                ServiceName=plan.service)  # fmt: skip
+    second = lab.ec2.create_vpc_endpoint(
+        VpcEndpointType="Gateway", VpcId=plan.vpc_id, ServiceName=plan.service
+    )["VpcEndpoint"]["VpcEndpointId"]
     with pytest.raises(CheckFailed, match="VPC 1 has 2 S3 endpoints.*re-run the setup cell"):
         checks.endpoint_created(lab, plan)
 
     # The setup cell's reset: policy first, then every S3 endpoint of VPC 1 and its routes.
+    made = "which a previous run of notebook 05 made"
     said = plan.reset(lab)
-    assert said == (
-        f"reset: the policy of bucket {plan.bucket} deleted; 2 S3 endpoints of VPC 1 deleted"
-    )
+    assert said[0] == f"removed the policy of bucket {plan.bucket}, {made}"  # first
+    assert sorted(said[1:]) == sorted([
+        f"removed VPC endpoint VPC 1 S3 endpoint ({vpce}), {made}",
+        f"removed VPC endpoint {second}, {made}",  # untagged: found in VPC 1 all the same
+    ])  # fmt: skip
     assert plan.stored_policy(lab) is None and plan.endpoints(lab) == []
     assert lab.existing("vpc-endpoint", plan.endpoint_name) is None
     routes = lab.ec2.describe_route_tables(RouteTableIds=[plan.route_table_id])["RouteTables"]
     assert not [r for r in routes[0]["Routes"] if r.get("DestinationPrefixListId")]
-    assert plan.reset(lab) == "reset: nothing to reset (a first run)"
+    assert plan.reset(lab) == []
 
     # Teardown finds the tagged endpoint by its tag and leaves nothing tagged behind.
     lab.ec2.create_vpc_endpoint(
