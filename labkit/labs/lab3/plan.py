@@ -7,11 +7,11 @@ runs again and again, in order or alone.
 Never lock the learner out. On AWS, a bucket policy that denies every request not coming
 through an endpoint also denies the console, and then only the account's root user can
 delete it (https://repost.aws/knowledge-center/s3-accidentally-denied-access). The lab's
-policy therefore leaves the bucket-policy actions out of the endpoint-only deny and
-reserves them for the lab's administrators (:func:`admin_principals`), and
-:meth:`Lab3.checked` refuses, before it is sent, a policy that would deny those
-administrators the bucket-policy actions from this computer. Real teams do the same: a
-"break-glass" exemption for the role that manages the bucket.
+policy therefore leaves the bucket-policy actions (and reading the bucket's tags, by which
+teardown finds it) out of the endpoint-only deny and reserves them for the lab's
+administrators (:func:`admin_principals`), and :meth:`Lab3.checked` refuses, before it is
+sent, a policy that would deny those administrators any of them from this computer. Real
+teams do the same: a "break-glass" exemption for the role that manages the bucket.
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ from labkit.policy import PolicyError, Request, evaluate, parse_policy, principa
 if TYPE_CHECKING:
     from labkit.lab import Lab
 
-# The actions on a bucket's policy itself; the lab's administrators keep them everywhere.
+# The actions on a bucket's policy itself, and the one that reads its tags (teardown finds
+# the lab's buckets by tag): the lab's administrators keep them everywhere.
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
 POLICY_ACTIONS = ("s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy")
+ADMIN_ACTIONS = (*POLICY_ACTIONS, "s3:GetBucketTagging")
 # The administrator's own permissions (the emulator's ``testing`` key has them; on AWS, a
 # learner who can build these labs has at least these on S3).
 ADMIN_IDENTITY = {
@@ -125,15 +127,15 @@ class Lab3:
         return [f"arn:aws:s3:::{self.bucket}", f"arn:aws:s3:::{self.bucket}/*"]
 
     def bucket_policy(self, vpce_id: str) -> dict[str, Any]:
-        """The notebook's policy: only through ``vpce_id``; the policy itself, admins only."""
+        """The notebook's policy: only through ``vpce_id``; the admin actions, admins only."""
         return {
             "Version": "2012-10-17",
             "Statement": [
                 {"Sid": "OnlyThroughTheEndpoint", "Effect": "Deny", "Principal": "*",
-                 "NotAction": list(POLICY_ACTIONS), "Resource": self.bucket_arns,
+                 "NotAction": list(ADMIN_ACTIONS), "Resource": self.bucket_arns,
                  "Condition": {"StringNotEquals": {"aws:SourceVpce": vpce_id}}},
-                {"Sid": "PolicyOnlyByTheAdmins", "Effect": "Deny", "Principal": "*",
-                 "Action": list(POLICY_ACTIONS), "Resource": self.bucket_arns[0],
+                {"Sid": "AdminActionsOnlyByTheAdmins", "Effect": "Deny", "Principal": "*",
+                 "Action": list(ADMIN_ACTIONS), "Resource": self.bucket_arns[0],
                  "Condition": {"ArnNotEquals": {"aws:PrincipalArn": list(self.admins)}}},
             ],
         }  # fmt: skip
@@ -142,14 +144,15 @@ class Lab3:
         """The policy as JSON text, once it is valid and leaves the admins their way back.
 
         Raises :class:`LockOutError` if, from this computer (the internet, like the
-        console), a lab administrator would be denied getting, changing or deleting it.
+        console), a lab administrator would be denied getting, changing or deleting it, or
+        reading the bucket's tags (teardown could not find the bucket).
         """
         text = policy if isinstance(policy, str) else json.dumps(policy)
         name = f"bucket policy of {self.bucket}"
         parsed = parse_policy(text, name=name, kind="resource")
         identity = parse_policy(ADMIN_IDENTITY, name="the administrator", kind="identity")
         for admin in self.admins:
-            for action in POLICY_ACTIONS:
+            for action in ADMIN_ACTIONS:
                 request = Request(
                     admin, action, self.bucket_arns[0], {"aws:SourceIp": HOST_PUBLIC_IP}
                 )
@@ -159,7 +162,7 @@ class Lab3:
                     raise LockOutError(
                         f"not sent: this policy would deny {admin} {action} from this computer "
                         f"({deciding or decision.reason}), and only the root user could undo "
-                        f"it; exempt {', '.join(self.admins)} (see PolicyOnlyByTheAdmins)"
+                        f"it; exempt {', '.join(self.admins)} (see AdminActionsOnlyByTheAdmins)"
                     )
         return text
 

@@ -12,8 +12,8 @@ import json
 import pytest
 
 from labkit.labs.lab3.plan import (
+    ADMIN_ACTIONS,
     ADMIN_IDENTITY,
-    POLICY_ACTIONS,
     Lab3,
     LockOutError,
     is_default_policy,
@@ -41,7 +41,7 @@ def decide(lab3: Lab3, principal: str, action: str, context: dict[str, str], key
     return evaluate(Request(principal, action, resource, context), [identity], bucket)
 
 
-@pytest.mark.parametrize("action", POLICY_ACTIONS)
+@pytest.mark.parametrize("action", ADMIN_ACTIONS)
 @pytest.mark.parametrize("context", [HOST, THROUGH], ids=["from the host", "through the endpoint"])
 def test_the_admin_always_manages_the_bucket_policy(action: str, context: dict[str, str]) -> None:
     assert decide(plan(ADMIN, f"arn:aws:iam::{ACCOUNT}:root"), ADMIN, action, context).allowed
@@ -65,7 +65,7 @@ def test_other_principals_never_touch_the_policy() -> None:
     for context in (HOST, THROUGH):
         denied = decide(plan(ADMIN), USER, "s3:DeleteBucketPolicy", context)
         assert denied.decision == "explicit_deny"
-        assert [m.sid for m in denied.matched] == ["PolicyOnlyByTheAdmins"]
+        assert [m.sid for m in denied.matched] == ["AdminActionsOnlyByTheAdmins"]
 
 
 def test_checked_refuses_a_policy_that_locks_the_admins_out() -> None:
@@ -82,6 +82,11 @@ def test_checked_refuses_a_policy_that_locks_the_admins_out() -> None:
     line = str(caught.value)
     assert "\n" not in line and "s3:GetBucketPolicy" in line and ADMIN in line
     assert "Access-to-specific-VPCE-only" in line
+    # Keeping only the bucket-policy actions hides the bucket from teardown (found by tag).
+    text = json.dumps(lab3.bucket_policy(VPCE))
+    no_tags = json.loads(text.replace(', "s3:GetBucketTagging"', ""))
+    with pytest.raises(LockOutError, match="s3:GetBucketTagging"):
+        lab3.checked(no_tags)
     # Exempting someone else does not help the admin who runs the notebook.
     other = plan("arn:aws:iam::123456789012:user/someone-else").bucket_policy(VPCE)
     with pytest.raises(LockOutError):
