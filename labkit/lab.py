@@ -148,6 +148,12 @@ class Lab(AwsContext):
             raise NotFoundError("VPC 1 has no flow log yet: run notebook 01 first")
         return group
 
+    def explain_last_denial(self) -> Any:
+        """The emulator's last S3 AccessDenied: who, what, path, deciding statement."""
+        from labkit.labs.lab2.denials import explain_last_denial
+
+        return explain_last_denial(self)
+
     def teardown_plan(self) -> Table:
         """What teardown would delete: everything carrying this lab's tag (a dry run)."""
         return teardown.summary(teardown.plan(self))

@@ -59,8 +59,10 @@ def lab(emulator: control.EmulatorInfo):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def inproc_emulator_url() -> Iterator[str]:
+def inproc_emulator_url(labkit_home: Path) -> Iterator[str]:
     """The emulator's own app (server.build_app) served by a thread of this process.
+
+    Its instance filesystems live under the session's LABKIT_HOME.
 
     On 127.0.0.1, a free port; for tests that reach into moto's state in-process. Stopped
     at the end of the session even when tests fail.

@@ -2,8 +2,9 @@
 
 Instances go first (their network interfaces hold the subnets and security groups), then
 flow logs, peering connections and the routes through them, VPC endpoints (their routes
-go with them), internet gateways, subnets, security groups, VPCs, the log group, and the
-IAM role, instance profile and policy.
+go with them), internet gateways, subnets, security groups, VPCs, the log group, the lab's
+S3 buckets (policy, objects, then the bucket), IAM users (keys and policies first),
+instance profiles, roles and policies. Bucket policies are deleted before anything else.
 Each step lists before it deletes, so ``plan`` (a dry run) and ``remove`` agree.
 """
 
@@ -13,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws import endpoints
+from labkit.aws import endpoints, iamusers, s3
 from labkit.tables import Table
 
 if TYPE_CHECKING:
@@ -67,6 +68,9 @@ def plan(lab: AwsContext) -> list[Doomed]:
             tags = lab.logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*"))
             if tags.get("tags", {}).get(lab.TAG_KEY) == lab.prefix:
                 found.append(Doomed("log group", group["logGroupName"], group["logGroupName"]))
+        found += [Doomed("S3 bucket", b, b) for b in s3.lab_buckets(lab)]
+        found += [Doomed("IAM user", u, u) for u in iamusers.lab_users(lab)]
+        found += [Doomed("instance profile", p, p) for p in iamusers.lab_profiles(lab)]
         roles = lab.iam.get_paginator("list_roles").paginate()
         for role in (r for page in roles for r in page["Roles"]):
             if role["RoleName"].startswith(f"{lab.prefix}-"):
@@ -88,6 +92,13 @@ def summary(doomed: list[Doomed]) -> Table:
 def remove(lab: AwsContext) -> Table:
     """Delete everything :func:`plan` finds; returns what was deleted."""
     doomed = plan(lab)
+    # Bucket policies go first: Lab 3's (the bucket only through a VPC endpoint) denies
+    # this computer every object action, and a teardown stopped half-way must not leave a
+    # bucket that only an endpoint, or the root user, can reach.
+    for item in doomed:
+        if item.kind == "S3 bucket":
+            with lab.call(f"deleting the policy of bucket {item.name}"):
+                lab.s3.delete_bucket_policy(Bucket=item.resource_id)
     instances = [d.resource_id for d in doomed if d.kind == "instance"]
     if instances:
         with lab.call("terminating the lab's instances"):
@@ -138,6 +149,8 @@ def _role(lab: AwsContext, name: str) -> None:
             InstanceProfileName=profile["InstanceProfileName"], RoleName=name
         )
         iam.delete_instance_profile(InstanceProfileName=profile["InstanceProfileName"])
+    for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=name, PolicyName=policy)
     iam.delete_role(RoleName=name)
 
 
@@ -150,6 +163,9 @@ _DELETE = {
     "security group": lambda lab, i: lab.ec2.delete_security_group(GroupId=i),
     "VPC": lambda lab, i: lab.ec2.delete_vpc(VpcId=i),
     "log group": lambda lab, i: lab.logs.delete_log_group(logGroupName=i),
+    "S3 bucket": s3.remove_bucket,
+    "IAM user": iamusers.remove_user,
+    "instance profile": iamusers.remove_profile,
     "IAM role": _role,
     "IAM policy": lambda lab, i: lab.iam.delete_policy(PolicyArn=i),
 }

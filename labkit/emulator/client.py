@@ -19,6 +19,7 @@ from labkit.aws.context import session_for
 
 HOOK_SERVICE = "labkit"  # the SigV4 service name of labkit's own emulator hooks
 HOOK_ACTION = "GenerateBackgroundTraffic"
+S3_DECISIONS_ACTION = "GetS3Decisions"  # the emulator's last S3 authorization decisions
 
 
 def request_background_traffic(
@@ -57,3 +58,28 @@ def request_background_traffic(
     )
     with urllib.request.urlopen(prepared, timeout=60) as answer:  # noqa: S310 - the emulator's own URL
         return int(json.loads(answer.read())["Written"])
+
+
+def last_decisions(
+    endpoint_url: str, credentials: Any, region: str = "us-east-1", limit: int = 50
+) -> list[dict[str, Any]]:
+    """The emulator's last S3 authorization decisions, oldest first (JSON objects).
+
+    A SigV4-signed JSON request (service ``labkit``, target ``Labkit.GetS3Decisions``),
+    signed with the given credentials (the dummy ones of the local backend).
+    """
+    request = AWSRequest(
+        "POST",
+        endpoint_url.rstrip("/") + "/",
+        data=json.dumps({"Limit": limit}).encode(),
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"Labkit.{S3_DECISIONS_ACTION}",
+        },
+    )
+    SigV4Auth(credentials, HOOK_SERVICE, region).add_auth(request)
+    prepared = urllib.request.Request(
+        request.url, data=request.body, headers=dict(request.headers), method="POST"
+    )
+    with urllib.request.urlopen(prepared, timeout=30) as answer:  # noqa: S310 - the emulator's URL
+        return list(json.loads(answer.read())["Decisions"])

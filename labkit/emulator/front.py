@@ -37,6 +37,8 @@ from labkit.errors import LabkitError
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account, used for every caller here
 
 XML_QUERY_SERVICES = {"ec2", "iam", "sts"}  # form-encoded "Action=" requests, XML answers
+JSON_HEADER = ("Content-Type", "application/json")
+INTERNAL_PATHS = ("/moto-api", "/labkit/")  # unsigned paths that are not AWS requests
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,25 @@ _CHANGES: dict[str, int] = {}
 READ_ONLY_PREFIXES = ("Describe", "Get", "List")
 
 
+# Unsigned labkit-only paths (the instance-role credentials URL), by path prefix: the handler
+# gets the WSGI environ and answers (HTTP status, JSON body).
+RawHandler = Callable[[dict[str, Any]], "tuple[int, dict[str, Any]]"]
+ROUTES: dict[str, RawHandler] = {}
+
+
+def register_route(prefix: str, fn: RawHandler) -> None:
+    """Register a handler for unsigned requests whose path starts with ``prefix``."""
+    ROUTES[prefix] = fn
+
+
+_SERVER: dict[str, str] = {}
+
+
+def server_url() -> str | None:
+    """This emulator's own base URL (``http://127.0.0.1:<port>``), once it has served a request."""
+    return _SERVER.get("url")
+
+
 def changes(service: str) -> int:
     """A number that grows whenever a request may have changed ``service``'s state."""
     return _CHANGES.get(service, 0)
@@ -119,7 +140,7 @@ def backend(service: str, account_id: str = DEFAULT_ACCOUNT_ID, region: str = "u
     from moto.backends import get_backend
 
     backends = get_backend(service)  # type: ignore[call-overload]
-    if service in {"s3", "iam"}:
+    if service in {"s3", "iam", "sts"}:  # global services: one backend per partition
         return backends[account_id]["aws"]
     return backends[account_id][region]
 
@@ -143,10 +164,18 @@ def parse_request(environ: dict[str, Any], body: bytes) -> AwsRequest | None:
     }
     if environ.get("CONTENT_TYPE"):
         headers["content-type"] = str(environ["CONTENT_TYPE"])
-    access_key, region, service = _parse_auth(headers.get("authorization", ""))
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    auth = headers.get("authorization", "")
+    if not auth and query.get("X-Amz-Credential"):  # a presigned URL
+        auth = f"AWS4-HMAC-SHA256 Credential={query['X-Amz-Credential'][0]}"
+    access_key, region, service = _parse_auth(auth)
+    path = str(environ.get("PATH_INFO", "/"))
+    if service is None and not path.startswith(INTERNAL_PATHS):
+        # Unsigned: moto answers such a request as S3 (its default service), so it is an
+        # anonymous S3 request, and S3's authorization must see it too.
+        service, access_key = "s3", None
     if service is None:
         return None
-    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     target = headers.get("x-amz-target", "")
     params: dict[str, Any] = {}
     action = ""
@@ -227,9 +256,17 @@ class FrontApp:
         self.answered = threading.Event()  # set once the first AWS request has been answered
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if "url" not in _SERVER and environ.get("SERVER_PORT"):
+            _SERVER["url"] = f"http://127.0.0.1:{environ['SERVER_PORT']}"
         if environ.get("PATH_INFO") == HEALTH_PATH and "HTTP_AUTHORIZATION" not in environ:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps(self.health).encode()]
+        path = str(environ.get("PATH_INFO", ""))
+        for prefix, raw in ROUTES.items():
+            if path.startswith(prefix) and "HTTP_AUTHORIZATION" not in environ:
+                code, raw_answer = raw(environ)
+                start_response(f"{code} {'OK' if code == 200 else 'Error'}", [JSON_HEADER])
+                return [json.dumps(raw_answer).encode()]
         if environ.get("CONTENT_LENGTH"):
             body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
         elif environ.get("wsgi.input_terminated"):  # chunked upload: read to the end

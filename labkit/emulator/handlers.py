@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from labkit.emulator import ec2, flows, iam, logs, vpce
-from labkit.emulator.client import HOOK_ACTION, HOOK_SERVICE
-from labkit.emulator.front import Handler, register
+from labkit.emulator import credentials, ec2, flows, iam, logs, s3auth, vpce
+from labkit.emulator.client import HOOK_ACTION, HOOK_SERVICE, S3_DECISIONS_ACTION
+from labkit.emulator.front import Handler, RawHandler, register, register_route
 from labkit.emulator.shell import ssm
 
 # Patches of moto's models, applied before the first request (each is idempotent).
@@ -20,11 +20,14 @@ MOTO_PATCHES: tuple[Callable[[], None], ...] = (
     ec2.install,  # peering of overlapping VPCs fails; route states; peering filters
     iam.skip_policies_at_build,  # managed policies load on demand, into "aws" only
     vpce.install,  # gateway endpoints move their routes; prefix lists list their CIDRs
+    s3auth.take_over_from_moto,  # the front layer decides S3 authorization, not moto
 )
 
 # (service, action, handler); "*" handlers see every request of the service first.
 HANDLER_TABLE: tuple[tuple[str, str, Handler], ...] = (
     ("iam", "*", iam.before_iam_request),
+    ("s3", "*", s3auth.authorize),
+    (HOOK_SERVICE, S3_DECISIONS_ACTION, s3auth.decisions_hook),
     ("logs", "StartQuery", logs.start_query),
     ("logs", "GetQueryResults", logs.get_query_results),
     ("logs", "StopQuery", logs.stop_query),
@@ -38,9 +41,17 @@ HANDLER_TABLE: tuple[tuple[str, str, Handler], ...] = (
 )
 
 
+# Unsigned labkit paths: (path prefix, handler).
+ROUTE_TABLE: tuple[tuple[str, RawHandler], ...] = (
+    (credentials.CREDENTIALS_PATH, credentials.serve),  # instance-role credentials for the CLI
+)
+
+
 def register_all() -> None:
     """Apply the moto patches and register every handler of the table (idempotent)."""
     for patch in MOTO_PATCHES:
         patch()
     for service, action, fn in HANDLER_TABLE:
         register(service, action, fn)
+    for prefix, raw in ROUTE_TABLE:
+        register_route(prefix, raw)

@@ -16,17 +16,20 @@ from typing import TYPE_CHECKING
 from labkit.aws import teardown
 from labkit.errors import ConfigError
 from labkit.labs.lab1.plan import Lab1, build_lab1, build_lab1_peering
+from labkit.labs.lab2.plan import build_lab2, undo_lab2
 
 if TYPE_CHECKING:
     from labkit.aws.context import AwsContext
 
 # What each notebook leaves behind, in order; `ensure_upto(lab, "02")` builds 01 and 02.
+# Notebook 03 builds nothing; 04 (Lab 2) starts from 02's state.
 # A builder may return lines for changes the lab's tag cannot find (routes, say).
 Step = Callable[["AwsContext", Lab1], "list[str] | None"]
 Undo = Callable[["AwsContext", Lab1], list[str]]
 STEPS: dict[str, Step] = {
     "01": build_lab1,
     "02": build_lab1_peering,
+    "04": build_lab2,
 }
 # How to take a notebook's own changes back, so that it can run again from its start.
 UNDO: dict[str, Undo] = {}
@@ -48,6 +51,9 @@ def undoes(notebook: str) -> Callable[[Undo], Undo]:
 def remove_lab1_peering(lab: AwsContext, plan: Lab1) -> list[str]:
     """Undo notebook 02: its peering connection and the routes through it."""
     return plan.undo_peering(lab)
+
+
+undoes("04")(undo_lab2)  # keys, ~/.aws, the uploaded object, the instance's role
 
 
 def _inventory(lab: AwsContext) -> dict[tuple[str, str], str]:

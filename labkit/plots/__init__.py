@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from labkit.errors import ConfigError
 from labkit.netsim.s3path import s3_path as decide_path
+from labkit.plots.s3 import draw_s3_path
 from labkit.plots.topology import draw_topology
 from labkit.plots.traffic import actions_over_time, auto_chart, top_talkers
 
@@ -18,12 +19,23 @@ if TYPE_CHECKING:
 __all__ = [
     "actions_over_time",
     "auto_chart",
+    "draw_s3_path",
+    "s3_path",
     "draw_topology",
     "endpoint_path",
     "top_talkers",
     "topology",
     "traffic_on_topology",
 ]
+
+
+def s3_path(lab: Lab, instance: str, bucket: str, ax: Axes | None = None) -> Axes:
+    """Draw the lab's network with the bucket and the path the instance's S3 requests take."""
+    from labkit.netsim.s3path import s3_path as path_of
+
+    inst, topo = lab.instance(instance), lab.topology()
+    path = path_of(topo, inst.instance_id, lab.region)
+    return draw_s3_path(topo, inst.private_ip, bucket, path, lab.vpc_ids(), ax=ax)
 
 
 def topology(lab: Lab, ax: Axes | None = None) -> Axes:

@@ -50,8 +50,9 @@ def touch(ctx: Context, args: list[str]) -> int:
 
 
 def ls(ctx: Context, args: list[str]) -> int:
-    """ls [PATH…] (options are accepted and ignored)"""
+    """ls [-a] [PATH…] (names starting with "." only with -a or -A; other options ignored)"""
     names = [a for a in args if not a.startswith("-")] or ["."]
+    hidden = any(a.startswith("-") and ("a" in a or "A" in a) for a in args)
     code = 0
     for name in names:
         path = ctx.state.path(name)
@@ -64,7 +65,8 @@ def ls(ctx: Context, args: list[str]) -> int:
                 if p != path and posixpath.dirname(p) == path
             }
             for child in sorted(children):
-                ctx.print(posixpath.basename(child))
+                if hidden or not posixpath.basename(child).startswith("."):
+                    ctx.print(posixpath.basename(child))
         else:
             ctx.error(f"ls: cannot access '{name}': No such file or directory")
             code = 2

@@ -20,7 +20,7 @@ import posixpath
 import random
 import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping, MutableSet
 from dataclasses import dataclass, field
 
 from labkit.errors import LabkitError
@@ -65,7 +65,7 @@ class ShellState:
 
     hostname: str
     cwd: str = "/home/ssm-user"
-    dirs: set[str] = field(
+    dirs: MutableSet[str] = field(
         default_factory=lambda: {
             "/",
             "/tmp",
@@ -79,7 +79,7 @@ class ShellState:
             "/usr/bin",
         }
     )
-    files: dict[str, str] = field(default_factory=dict)
+    files: MutableMapping[str, str] = field(default_factory=dict)
 
     def path(self, name: str) -> str:
         """An absolute, normalised path for ``name`` relative to the cwd."""

@@ -21,6 +21,7 @@ from typing import Any
 
 from labkit.emulator.flows import live_topology, write_records
 from labkit.emulator.front import AwsRequest, CodedAwsError
+from labkit.emulator.shell.fs import new_state, remove_all
 from labkit.emulator.shell.runtime import Context, ShellState, SimClock, hostname_for, run_script
 from labkit.netsim.model import Topology
 from labkit.netsim.traffic import LoggedRecord
@@ -117,7 +118,8 @@ def run_on_instance(
         key = (account_id, region, instance_id)
         if key not in _STATES:
             eni = topology().get(inst.interface_ids[0])
-            _STATES[key] = ShellState(hostname_for(eni.private_ip if eni else "0.0.0.0", region))
+            hostname = hostname_for(eni.private_ip if eni else "0.0.0.0", region)
+            _STATES[key] = new_state(hostname, region, instance_id)
         ctx = Context(instance_id, _STATES[key], topology, deliver, CLOCK)
         started = datetime.now(UTC)
         code = run_script(ctx, commands)
@@ -272,6 +274,7 @@ def reset() -> None:
     with _lock:
         _STATES.clear()
         _COMMANDS.clear()
+        remove_all()
 
 
 __all__ = ["CLOCK", "Invocation", "reset", "run_on_instance"]

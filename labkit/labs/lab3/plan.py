@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws import endpoints, network
+from labkit.aws import endpoints, network, s3
 from labkit.errors import LabkitError, NotFoundError
 from labkit.labs import ensure_upto
 from labkit.netsim.s3path import HOST_PUBLIC_IP
@@ -96,7 +96,7 @@ class Lab3:
             raise NotFoundError("VPC 1 has no public subnet: run notebook 01 first")
         table = network.route_table_for(lab, vpc["VpcId"], subnets["Subnets"][0]["SubnetId"])
         return cls(
-            bucket_name(lab), vpc["VpcId"], table["RouteTableId"], lab.region,
+            s3.bucket_name(lab), vpc["VpcId"], table["RouteTableId"], lab.region,
             admin_principals(lab),
         )  # fmt: skip
 
@@ -179,11 +179,11 @@ class Lab3:
 
     def stored_policy(self, lab: Lab) -> str | None:
         """The bucket's policy as stored, or None if it has none."""
-        s3 = lab.s3
+        client = lab.s3
         with lab.call(f"reading the policy of {self.bucket}"):
             try:
-                return str(s3.get_bucket_policy(Bucket=self.bucket)["Policy"])
-            except s3.exceptions.ClientError as err:
+                return str(client.get_bucket_policy(Bucket=self.bucket)["Policy"])
+            except client.exceptions.ClientError as err:
                 code = err.response.get("Error", {}).get("Code")
                 if code in ("NoSuchBucketPolicy", "NoSuchBucket"):
                     return None  # no policy, or no bucket yet (notebook 04 makes it)
@@ -207,11 +207,6 @@ class Lab3:
             done.append(f"VPC endpoint {name} ({e['VpcEndpointId']})" if name
                         else f"VPC endpoint {e['VpcEndpointId']}")  # fmt: skip
         return [f"removed {what}, which a previous run of notebook 05 made" for what in done]
-
-
-def bucket_name(lab: Lab) -> str:
-    """Lab 2's bucket, ``<prefix>-lab2-<account>``, as notebook 04 names it."""
-    return f"{lab.prefix.lower()}-lab2-{lab.account_id}"
 
 
 def is_default_policy(document: str | None) -> bool:
