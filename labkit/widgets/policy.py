@@ -55,21 +55,31 @@ def policy_tester(
         kind: w.Textarea(
             value=policy_text(starting[kind]),
             continuous_update=True,
-            description=label,
             layout={"width": "100%", "height": "16em"},
         )
-        for kind, label in TABS
+        for kind, _ in TABS
     }
     tabs = w.Tab(children=[areas[kind] for kind, _ in TABS], titles=[t for _, t in TABS])
 
     def text(description: str, value: str) -> w.Text:
-        return w.Text(value=value, description=description, continuous_update=True)
+        return w.Text(
+            value=value,
+            description=description,
+            continuous_update=True,
+            layout={"width": "40em"},
+            style={"description_width": "7em"},
+        )
 
     fields = {
         "principal": text("principal", principal),
         "action": text("action", action),
         "resource": text("resource", resource),
-        "path": w.ToggleButtons(options=["endpoint", "internet"], value=path, description="path"),
+        "path": w.ToggleButtons(
+            options=["endpoint", "internet"],
+            value=path,
+            description="path",
+            style={"description_width": "7em"},
+        ),
         "vpce_id": text("vpce id", vpce_id),
         "vpc_id": text("vpc id", vpc_id),
         "vpc_source_ip": text("private IP", vpc_source_ip),

@@ -227,8 +227,9 @@ def _policy_html(name: str, text: str, marks: Mapping[int, str], whole: bool) ->
         effect = marks.get(number, "ImplicitDeny" if whole else "")
         background = f"background:{COLOURS[effect]};" if effect else ""
         mark = ' data-decides="1"' if effect else ""
-        rows.append(f'<div style="{background}"{mark}>{html.escape(line) or " "}</div>')
+        style = f"margin:0;{background}"
+        rows.append(f'<div style="{style}"{mark}>{html.escape(line) or " "}</div>')
     note = " (no statement allows the request)" if whole else ""
     body = "".join(rows)
-    box = "font-family:monospace;white-space:pre;border:1px solid #ddd;padding:2px"
+    box = "font-family:monospace;white-space:pre;line-height:1.3;border:1px solid #ddd;padding:2px"
     return f'<div><b>{html.escape(name)}</b>{note}</div><div style="{box}">{body}</div>'
