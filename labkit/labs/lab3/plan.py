@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from labkit.aws import endpoints, network, s3
 from labkit.errors import LabkitError, NotFoundError
 from labkit.labs import ensure_upto
+from labkit.labs.lab3 import steps
 from labkit.netsim.s3path import HOST_PUBLIC_IP
 from labkit.policy import PolicyError, Request, evaluate, parse_policy, principal_context
 
@@ -82,7 +83,7 @@ class Lab3:
     admins: tuple[str, ...]
     vpc: str = "VPC 1"
     instance: str = "Instance 1"
-    endpoint_name: str = "VPC 1 S3 endpoint"
+    endpoint_name: str = steps.ENDPOINT_NAME
 
     @classmethod
     def for_lab(cls, lab: Lab) -> Lab3:
@@ -179,15 +180,7 @@ class Lab3:
 
     def stored_policy(self, lab: Lab) -> str | None:
         """The bucket's policy as stored, or None if it has none."""
-        client = lab.s3
-        with lab.call(f"reading the policy of {self.bucket}"):
-            try:
-                return str(client.get_bucket_policy(Bucket=self.bucket)["Policy"])
-            except client.exceptions.ClientError as err:
-                code = err.response.get("Error", {}).get("Code")
-                if code in ("NoSuchBucketPolicy", "NoSuchBucket"):
-                    return None  # no policy, or no bucket yet (notebook 04 makes it)
-                raise
+        return steps.stored_policy(lab, self.bucket)
 
     def reset(self, lab: Lab) -> list[str]:
         """Undo what a last run of notebook 05 left; one line per change (none: nothing).
@@ -195,18 +188,8 @@ class Lab3:
         Removes the bucket policy first (it is what could lock anything out), then VPC 1's
         S3 endpoints, tagged or not (their routes go with them).
         """
-        done = []
-        if self.stored_policy(lab) is not None:
-            with lab.call(f"deleting the policy of {self.bucket}"):
-                lab.s3.delete_bucket_policy(Bucket=self.bucket)
-            done.append(f"the policy of bucket {self.bucket}")
-        found = self.endpoints(lab)
-        endpoints.delete_endpoints(lab, [e["VpcEndpointId"] for e in found])
-        for e in found:
-            name = next((t["Value"] for t in e.get("Tags", []) if t["Key"] == "Name"), "")
-            done.append(f"VPC endpoint {name} ({e['VpcEndpointId']})" if name
-                        else f"VPC endpoint {e['VpcEndpointId']}")  # fmt: skip
-        return [f"removed {what}, which a previous run of notebook 05 made" for what in done]
+        made = "which a previous run of notebook 05 made"
+        return [f"removed {what}, {made}" for what in steps.remove(lab, self.bucket, self.vpc_id)]
 
 
 def is_default_policy(document: str | None) -> bool:

@@ -63,18 +63,31 @@ def test_lab3_steps_reset_and_teardown(lab: labkit.Lab) -> None:
         checks.endpoint_created(lab, plan)
 
     # The setup cell's reset: policy first, then every S3 endpoint of VPC 1 and its routes.
-    made = "which a previous run of notebook 05 made"
+    made_by = "which a previous run of notebook 05 made"
     said = plan.reset(lab)
-    assert said[0] == f"removed the policy of bucket {plan.bucket}, {made}"  # first
+    assert said[0] == f"removed the policy of bucket {plan.bucket}, {made_by}"  # first
     assert sorted(said[1:]) == sorted([
-        f"removed VPC endpoint VPC 1 S3 endpoint ({vpce}), {made}",
-        f"removed VPC endpoint {second}, {made}",  # untagged: found in VPC 1 all the same
+        f"removed VPC endpoint VPC 1 S3 endpoint ({vpce}), {made_by}",
+        f"removed VPC endpoint {second}, {made_by}",  # untagged: found in VPC 1 all the same
     ])  # fmt: skip
     assert plan.stored_policy(lab) is None and plan.endpoints(lab) == []
     assert lab.existing("vpc-endpoint", plan.endpoint_name) is None
     routes = lab.ec2.describe_route_tables(RouteTableIds=[plan.route_table_id])["RouteTables"]
     assert not [r for r in routes[0]["Routes"] if r.get("DestinationPrefixListId")]
     assert plan.reset(lab) == []
+
+    # An earlier notebook's setup (here 02's) also takes notebook 05's changes back, first.
+    lab.s3.put_bucket_policy(Bucket=plan.bucket, Policy=plan.checked(plan.bucket_policy("x")))
+    made = lab.ec2.create_vpc_endpoint(
+        VpcEndpointType="Gateway", VpcId=plan.vpc_id, ServiceName=plan.service,
+        TagSpecifications=lab.tag_spec("vpc-endpoint", plan.endpoint_name),
+    )["VpcEndpoint"]["VpcEndpointId"]  # fmt: skip
+    lines = labs.ensure_upto(lab, "01")
+    assert lines[:2] == [
+        f"removed the policy of bucket {plan.bucket}, {made_by}",
+        f"removed VPC endpoint VPC 1 S3 endpoint ({made}), {made_by}",
+    ]
+    assert plan.stored_policy(lab) is None and plan.endpoints(lab) == []
 
     # Teardown finds the tagged endpoint by its tag and leaves nothing tagged behind.
     lab.ec2.create_vpc_endpoint(
