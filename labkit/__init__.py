@@ -20,6 +20,7 @@ from labkit.errors import CheckFailed, LabkitError
 if TYPE_CHECKING:
     from labkit.lab import Lab, connect
     from labkit.labs.lab1.plan import Lab1
+    from labkit.labs.lab3.plan import Lab3
     from labkit.labs.params import check_parameters
     from labkit.notebook.display import show_json
 
@@ -27,6 +28,7 @@ __all__ = [
     "CheckFailed",
     "Lab",
     "Lab1",
+    "Lab3",
     "LabkitError",
     "check_parameters",
     "connect",
@@ -40,6 +42,7 @@ _NAMES = {
     "connect": "labkit.lab",
     "Lab": "labkit.lab",
     "Lab1": "labkit.labs.lab1.plan",
+    "Lab3": "labkit.labs.lab3.plan",
     "show_json": "labkit.notebook.display",
     "check_parameters": "labkit.labs.params",
 }

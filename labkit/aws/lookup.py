@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws import compute, network, peering
+from labkit.aws import compute, endpoints, network, peering
 from labkit.aws.summary import resource
 from labkit.errors import ConfigError
 
@@ -96,6 +96,15 @@ def _route_table(lab: AwsContext, name: str) -> dict[str, Any] | None:
     return network.route_table_for(lab, subnet["VpcId"], subnet["SubnetId"])
 
 
+@kind("vpc-endpoint", "VpcEndpoint")
+def _vpc_endpoint(lab: AwsContext, name: str) -> dict[str, Any] | None:
+    """A live endpoint (one being deleted is gone for good) with this Name tag."""
+    with lab.call(f"looking up {name}"):
+        pages = lab.ec2.get_paginator("describe_vpc_endpoints").paginate(Filters=lab.filters(name))
+        live = [e for p in pages for e in p["VpcEndpoints"] if e["State"] not in endpoints.GONE]
+    return _first(live)
+
+
 @kind("log-group", "LogGroup")
 def _log_group(lab: AwsContext, name: str) -> dict[str, Any] | None:
     with lab.call(f"looking up log group {name}"):
@@ -125,7 +134,8 @@ def existing(lab: AwsContext, kind: str, name: str) -> dict[str, Any] | None:
     Parameters
     ----------
     kind: "vpc", "subnet", "internet-gateway", "route-table", "security-group",
-        "instance", "vpc-peering-connection", "vpc-flow-log", "log-group", "policy", "role".
+        "instance", "vpc-peering-connection", "vpc-flow-log", "vpc-endpoint", "log-group",
+        "policy", "role".
     name: its Name tag (EC2), its name (log group, IAM), or for "route-table" the VPC's name.
 
     Returns

@@ -7,8 +7,8 @@ Design:
   does not copy an instance's tags to the interfaces it creates at launch.
 - **In dependency order.** Instances go first (their interfaces hold the subnets and
   security groups), then what is left of their interfaces, flow logs, peering connections
-  with the routes through them, internet gateways, subnets, security groups, VPCs, the
-  log group, the S3 buckets (policy, objects, bucket), then IAM: users (keys and
+  with the routes through them, VPC endpoints (their routes go with them), internet
+  gateways, subnets, security groups, VPCs, the log group, the S3 buckets (policy, objects, bucket), then IAM: users (keys and
   policies first), instance profiles (emptied of their roles), roles (detached from
   their policies), and policies (detached from everything, old versions deleted).
 - **Resumable.** Nothing is remembered between calls: a teardown interrupted after any
@@ -17,6 +17,9 @@ Design:
   the middle is finished by the next run.
 - **Verified.** After deleting, the lab is listed again; what remains is deleted again,
   and a teardown that cannot empty the lab says what is left.
+- **Bucket policies first.** Lab 3's policy lets the bucket be reached only through a VPC
+  endpoint; it is deleted before anything else, so a teardown stopped half-way never
+  leaves a bucket that only an endpoint, or the root user, can reach.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from labkit.aws import iamusers, s3
+from labkit.aws import endpoints, iamusers, s3
 from labkit.errors import LabkitError
 from labkit.tables import Table
 
@@ -80,6 +83,8 @@ def _ec2(lab: AwsContext) -> list[Doomed]:
     for p in (p for page in pages for p in page["VpcPeeringConnections"]):
         if p["Status"]["Code"] not in gone:
             found.append(Doomed("peering connection", p["VpcPeeringConnectionId"], _name(p)))
+    for e in endpoints.lab_endpoints(lab):
+        found.append(Doomed("VPC endpoint", e["VpcEndpointId"], _name(e)))
     for g in ec2.describe_internet_gateways(Filters=lab.filters())["InternetGateways"]:
         found.append(Doomed("internet gateway", g["InternetGatewayId"], _name(g)))
     for s in ec2.describe_subnets(Filters=lab.filters())["Subnets"]:
@@ -149,6 +154,10 @@ def remove(lab: AwsContext) -> Table:
     left if ``ROUNDS`` rounds of deleting cannot empty the lab.
     """
     first = doomed = plan(lab)
+    for item in doomed:  # bucket policies first (see the design above)
+        if item.kind == "S3 bucket":
+            with lab.call(f"deleting the policy of bucket {item.name}"), _unless_gone():
+                lab.s3.delete_bucket_policy(Bucket=item.resource_id)
     for _ in range(ROUNDS):
         if not doomed:
             break
@@ -302,6 +311,7 @@ _DELETE: dict[str, Callable[[AwsContext, str], None]] = {
     "network interface": _interface,
     "flow log": _simple(lambda lab, i: lab.client("ec2").delete_flow_logs(FlowLogIds=[i])),
     "peering connection": _peering,
+    "VPC endpoint": _simple(lambda lab, i: endpoints.delete_endpoints(lab, [i])),
     "internet gateway": _igw,
     "subnet": _simple(lambda lab, i: lab.client("ec2").delete_subnet(SubnetId=i)),
     "security group": _simple(lambda lab, i: lab.client("ec2").delete_security_group(GroupId=i)),

@@ -2,7 +2,7 @@
 
 A notebook's setup cell calls ``labkit.connect(..., ensure="01")`` to put the lab in the
 state notebook 01 leaves it in, which is where the next notebook starts: the resources of
-the notebooks up to 01 are built if missing, and what the *next* notebook makes (a
+the notebooks up to 01 are built if missing, and what the *later* notebooks make (a
 previous run's peering, say) is removed, so Run All works any number of times, in order
 or alone. Every change is printed as one line; nothing is removed silently. Everything
 is found by tag, so this is cheap when the lab is already in that state.
@@ -17,6 +17,7 @@ from labkit.aws import teardown
 from labkit.errors import ConfigError
 from labkit.labs.lab1.plan import Lab1, build_lab1, build_lab1_peering
 from labkit.labs.lab2.plan import build_lab2, undo_lab2
+from labkit.labs.lab3.steps import build_lab3, undo_lab3
 
 if TYPE_CHECKING:
     from labkit.aws.context import AwsContext
@@ -30,6 +31,7 @@ STEPS: dict[str, Step] = {
     "01": build_lab1,
     "02": build_lab1_peering,
     "04": build_lab2,
+    "05": build_lab3,
 }
 # How to take a notebook's own changes back, so that it can run again from its start.
 UNDO: dict[str, Undo] = {}
@@ -54,6 +56,7 @@ def remove_lab1_peering(lab: AwsContext, plan: Lab1) -> list[str]:
 
 
 undoes("04")(undo_lab2)  # keys, ~/.aws, the uploaded object, the instance's role
+undoes("05")(undo_lab3)  # the bucket policy, then VPC 1's S3 endpoint
 
 
 def _inventory(lab: AwsContext) -> dict[tuple[str, str], str]:
@@ -64,9 +67,10 @@ def _inventory(lab: AwsContext) -> dict[tuple[str, str], str]:
 def ensure_upto(lab: AwsContext, notebook: str) -> list[str]:
     """Put the lab in the state ``notebook`` leaves it in (where the next one starts).
 
-    Builds what is missing of the notebooks up to ``notebook``, and removes what the next
-    notebook makes (left by a previous run of it). Returns one line per change, saying
-    which notebook the resource belongs to; empty when the lab was in that state already.
+    Builds what is missing of the notebooks up to ``notebook``, and removes what the later
+    notebooks make (left by previous runs of them), the latest first. Returns one line per
+    change, saying which notebook the resource belongs to; empty when the lab was in that
+    state already.
     """
     if notebook == "00":
         return []
@@ -84,8 +88,10 @@ def ensure_upto(lab: AwsContext, notebook: str) -> list[str]:
             if (kind, rid) not in before
         ]
         changes += [f"built {what}, which notebook {key} makes" for what in made + extra]
-    following = keys[keys.index(notebook) + 1 : keys.index(notebook) + 2]
-    for key in following:
+    # Every later notebook's changes go, the latest first: a later one's can stand in the
+    # way of undoing an earlier one's (Lab 3's bucket policy denies listing Lab 2's bucket,
+    # and its endpoint takes Instance 1's S3 traffic off the internet that Lab 2 expects).
+    for key in reversed(keys[keys.index(notebook) + 1 :]):
         if key in UNDO:
             changes += [
                 f"removed {what}, which a previous run of notebook {key} made"

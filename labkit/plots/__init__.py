@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from labkit.errors import ConfigError
+from labkit.netsim.s3path import s3_path as decide_path
 from labkit.plots.s3 import draw_s3_path
 from labkit.plots.topology import draw_topology
 from labkit.plots.traffic import actions_over_time, auto_chart, top_talkers
@@ -21,6 +22,7 @@ __all__ = [
     "draw_s3_path",
     "s3_path",
     "draw_topology",
+    "endpoint_path",
     "top_talkers",
     "topology",
     "traffic_on_topology",
@@ -57,4 +59,14 @@ def traffic_on_topology(
         traffic[key] = traffic.get(key, 0.0) + float(row.get(column) or 0)
     ax = draw_topology(lab.topology(), ax=ax, vpc_ids=lab.vpc_ids(), traffic=traffic)
     ax.set_title(f"Traffic on the lab network ({column}; the internet is every other address)")
+    return ax
+
+
+def endpoint_path(lab: Lab, source: str = "Instance 1", ax: Axes | None = None) -> Axes:
+    """The lab's network with S3, its gateway endpoints and the path ``source`` takes to S3."""
+    topo = lab.topology()
+    path = decide_path(topo, lab.instance(source).instance_id, lab.region)
+    ax = draw_topology(topo, ax=ax, vpc_ids=lab.vpc_ids(), s3=path)
+    how = {"endpoint": f"through {path.vpce_id}", "internet": "over the internet"}
+    ax.set_title(f"{source} → S3: {how.get(path.kind, 'no path')}")
     return ax

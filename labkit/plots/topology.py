@@ -23,6 +23,8 @@ from labkit.netsim.model import (
     Topology,
     Vpc,
 )
+from labkit.netsim.s3path import S3Path
+from labkit.plots.endpoint import Frame, draw_s3
 from labkit.plots.traffic import human_bytes
 
 # Sizes are in data units, drawn at INCH_PER_UNIT: two VPCs make a figure about 780 px
@@ -94,7 +96,7 @@ def _routes_text(table: RouteTable | None, names: Mapping[str, str]) -> str:
         return "no route table"
     head = f"route table{' (main)' if table.main else ''}\n{table.id}"
     lines = [
-        f"{r.destination} → {_target_label(r.target, names)}"
+        f"{_target_label(r.destination, names)} → {_target_label(r.target, names)}"
         + (" (blackhole)" if r.state == "blackhole" else "")
         for r in table.routes
     ]
@@ -111,11 +113,14 @@ def draw_topology(
     title: str | None = None,
     vpc_ids: Collection[str] | None = None,
     traffic: Mapping[tuple[str, str], float] | None = None,
+    s3: S3Path | None = None,
 ) -> Axes:
     """Draw the topology (only ``vpc_ids``, if given) on ``ax`` and return the Axes.
 
     ``traffic`` maps (source address, destination address) to bytes; each pair is drawn as
     a red link between the instances (or the internet) whose width grows with the bytes.
+    With ``s3`` (a path to S3), S3 and the drawn VPCs' gateway endpoints are drawn too, and
+    the path as a thick line along its hops.
     """
     import matplotlib.pyplot as plt
 
@@ -145,6 +150,9 @@ def draw_topology(
     names = {igw.id: "internet gateway" for igw in topo.internet_gateways}
     names |= {p.id: "peering" for p in topo.peerings}
     names["local"] = "local"
+    names |= {e.id: "S3 endpoint" for e in topo.endpoints if e.service_name.endswith(".s3")}
+    names |= {p.id: "S3 (prefix list)" for p in topo.prefix_lists if p.name.endswith(".s3")}
+    igws: dict[str, tuple[float, float]] = {}
 
     internet = (width / 2, vpc_h + INTERNET_Y)
     ax.add_patch(
@@ -183,6 +191,7 @@ def draw_topology(
             gbox = _Box(x0 + COL_W - 4.2, vpc_h - 0.15, 4.0, 1.0)
             _box(ax, gbox, "igw")
             ax.text(*_center(gbox), f"IGW\n{igw.id}", ha="center", va="center", fontsize=TEXT_PT)
+            igws[igw.id] = _center(gbox)
             ax.annotate(
                 "",
                 xy=(internet[0], internet[1] - 0.45),
@@ -256,6 +265,9 @@ def draw_topology(
     if traffic:
         _draw_traffic(ax, traffic, anchors, (internet[0], internet[1] - 0.45), vpc_h)
 
+    if s3 is not None:
+        boxes = {k: (b.x, b.y, b.w, b.h) for k, b in vpc_boxes.items()}
+        draw_s3(ax, topo, Frame(boxes, igws, anchors, internet, width, TEXT_PT), s3)
     ax.set_xlim(-0.4, width + 0.4)
     ax.set_ylim(Y_BOTTOM, vpc_h + Y_TOP)
     ax.set_aspect("equal")

@@ -92,6 +92,30 @@ def ping_panel(nb: NotebookPage, shots: Path) -> None:
     nb.cell_screenshot(cell, shots / f"{nb.path.stem}-ping-blocked-panel.png")
 
 
+def policy_panel(nb: NotebookPage, shots: Path) -> None:
+    """The policy tester re-decides as the learner types; a broken policy is one line."""
+    cell = cell_of(nb, "policy_tester(")
+    cell.scroll_into_view_if_needed()
+    decision = cell.locator(".widget-html-content").last
+    # It starts on the notebook's policies, through the endpoint whose policy denies.
+    decision.get_by_text("explicit_deny").first.wait_for(timeout=30_000)
+    assert "NothingThroughThisEndpoint" in decision.inner_text(), decision.inner_text()
+    area = cell.locator("textarea").first  # the bucket policy, the tab shown first
+    policy = area.input_value()
+    area.fill(policy.replace('"Effect": "Deny",', '"Effect": "Deny"', 1))
+    decision.get_by_text("malformed JSON").first.wait_for(timeout=10_000)
+    shown = decision.inner_text().strip()
+    assert "\n" not in shown and "line " in shown and "column " in shown, shown
+    nb.cell_screenshot(cell, shots / f"{nb.path.stem}-policy-tester-malformed.png")
+    area.fill(policy)
+    decision.get_by_text("explicit_deny").first.wait_for(timeout=10_000)
+    # From the internet the endpoint is not on the path: the bucket policy's Deny decides.
+    cell.locator("button", has_text="internet").click()
+    decision.get_by_text("OnlyThroughTheEndpoint").first.wait_for(timeout=10_000)
+    assert "NothingThroughThisEndpoint" not in decision.inner_text()
+    nb.cell_screenshot(cell, shots / f"{nb.path.stem}-policy-tester.png")
+
+
 # The widest option label of a <select> and the select's inner width, in CSS pixels.
 FITS = """s => { const ctx = document.createElement('canvas').getContext('2d');
   ctx.font = getComputedStyle(s).font;
@@ -293,6 +317,7 @@ def diagrams(nb: NotebookPage, shots: Path) -> None:
 PANELS: dict[str, Callable[[NotebookPage, Path], None]] = {
     "ping_panel(": ping_panel,
     "query_panel(": query_panel,
+    "policy_tester(": policy_panel,
     "plots.topology(": diagrams,
     "traffic_on_topology(": diagrams,
 }
