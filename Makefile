@@ -24,6 +24,7 @@ run: $(STAMP)
 ## JupyterLab in a real browser when a Chromium is installed)
 test: $(STAMP)
 	$(BIN)/ruff check labkit tests benchmarks
+	$(BIN)/ruff format --check labkit tests benchmarks
 	$(BIN)/mypy labkit
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  echo "NOTE: no Chromium found: the browser tests (tests/browser) will be SKIPPED; install it with: apt-get install chromium"

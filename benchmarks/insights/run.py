@@ -48,8 +48,20 @@ def _measure(method: str, query: str, path: Path, cache: Path) -> dict[str, Any]
         shutil.rmtree(cache, ignore_errors=True)
     began = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.insights.worker", worker_method, query, str(path),
-         str(cache)], cwd=ROOT, check=True, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.insights.worker",
+            worker_method,
+            query,
+            str(path),
+            str(cache),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     result["process_seconds"] = time.perf_counter() - began
     if method == "ours-next":  # the build the cold run started has ended by now
@@ -64,8 +76,10 @@ def _builds(cache: Path) -> dict[str, float]:
     wait_for_builds(cache)
     metas = [json.loads(p.read_text()) for p in cache.glob("*/*.json")]
     metas = [m for m in metas if m.get("built") == "background"]
-    return {"seconds": sum(m["build_seconds"] for m in metas),
-            "peak_mb": max((m.get("build_peak_mb") or 0 for m in metas), default=0.0)}
+    return {
+        "seconds": sum(m["build_seconds"] for m in metas),
+        "peak_mb": max((m.get("build_peak_mb") or 0 for m in metas), default=0.0),
+    }
 
 
 def _key(rows: list[Any], query: str) -> list[Any]:
@@ -79,18 +93,28 @@ def main(argv: list[str] | None = None) -> int:
     """Generate data, measure every method, print a table and write results JSON."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.insights")
     parser.add_argument("--quick", action="store_true", help="1e5 lines only (seconds, for CI)")
-    parser.add_argument("--sizes", type=lambda s: [int(float(x)) for x in s.split(",")],
-                        default=[1_000_000, 10_000_000])
+    parser.add_argument(
+        "--sizes",
+        type=lambda s: [int(float(x)) for x in s.split(",")],
+        default=[1_000_000, 10_000_000],
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     sizes = [100_000] if args.quick else args.sizes
     data, results_dir = ROOT / "benchmarks" / "data", ROOT / "benchmarks" / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
-    report: dict[str, Any] = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                              "machine": platform.platform(), "python": sys.version.split()[0],
-                              "repeat": args.repeat, "runs": []}
-    print(f"{'lines':>10} {'query':7} " + " ".join(f"{m:>18}" for m in TABLE_METHODS)
-          + f" {'next':>8} {'bg build':>16}   cold/duckdb  cold/repeat  mem cold/duckdb")
+    report: dict[str, Any] = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": platform.platform(),
+        "python": sys.version.split()[0],
+        "repeat": args.repeat,
+        "runs": [],
+    }
+    print(
+        f"{'lines':>10} {'query':7} "
+        + " ".join(f"{m:>18}" for m in TABLE_METHODS)
+        + f" {'next':>8} {'bg build':>16}   cold/duckdb  cold/repeat  mem cold/duckdb"
+    )
     ok = True
     for size in sizes:
         path = generate(data / f"flows-{size}.log", size)
@@ -102,33 +126,50 @@ def main(argv: list[str] | None = None) -> int:
                     samples[method].append(_measure(method, query, path, cache))
             median = {m: statistics.median(s["seconds"] for s in samples[m]) for m in METHODS}
             peak = {m: max(s["peak_mb"] for s in samples[m]) for m in METHODS}
-            process = {m: statistics.median(s["process_seconds"] for s in samples[m])
-                       for m in METHODS}
-            build = {"seconds": statistics.median(s["build"]["seconds"]
-                                                  for s in samples["ours-next"]),
-                     "peak_mb": max(s["build"]["peak_mb"] for s in samples["ours-next"])}
+            process = {
+                m: statistics.median(s["process_seconds"] for s in samples[m]) for m in METHODS
+            }
+            build = {
+                "seconds": statistics.median(s["build"]["seconds"] for s in samples["ours-next"]),
+                "peak_mb": max(s["build"]["peak_mb"] for s in samples["ours-next"]),
+            }
             keys = {m: _key(samples[m][0]["rows"], query) for m in METHODS}
             agree = all(keys[m] == keys["duckdb"] for m in METHODS if m.startswith("ours"))
-            ratios = {"cold_vs_duckdb": median["ours-cold"] / median["duckdb"],
-                      "cold_vs_repeat": median["ours-cold"] / median["ours-repeat"],
-                      "mem_cold_vs_duckdb": peak["ours-cold"] / peak["duckdb"]}
-            met = (ratios["cold_vs_duckdb"] <= 1.2 and ratios["cold_vs_repeat"] >= 3
-                   and ratios["mem_cold_vs_duckdb"] <= 1.5)
+            ratios = {
+                "cold_vs_duckdb": median["ours-cold"] / median["duckdb"],
+                "cold_vs_repeat": median["ours-cold"] / median["ours-repeat"],
+                "mem_cold_vs_duckdb": peak["ours-cold"] / peak["duckdb"],
+            }
+            met = (
+                ratios["cold_vs_duckdb"] <= 1.2
+                and ratios["cold_vs_repeat"] >= 3
+                and ratios["mem_cold_vs_duckdb"] <= 1.5
+            )
             ok = ok and agree
-            print(f"{size:>10,} {query:7} " + " ".join(
-                f"{median[m]:>8.3f}s {peak[m]:>6.0f}MB" for m in TABLE_METHODS)
+            print(
+                f"{size:>10,} {query:7} "
+                + " ".join(f"{median[m]:>8.3f}s {peak[m]:>6.0f}MB" for m in TABLE_METHODS)
                 + f" {median['ours-next']:>7.3f}s"
                 + f" {build['seconds']:>8.3f}s {build['peak_mb']:>5.0f}MB"
                 + f"   {ratios['cold_vs_duckdb']:>10.2f}x {ratios['cold_vs_repeat']:>10.1f}x"
-                f" {ratios['mem_cold_vs_duckdb']:>13.2f}x" + ("" if met else "  (target missed)")
-                + ("" if agree else "  RESULTS DIFFER"))
-            report["runs"].append({"lines": size, "query": query, "median_seconds": median,
-                                   "peak_mb": peak, "median_process_seconds": process,
-                                   "background_build": build,
-                                   "ratios": ratios, "targets_met": met,
-                                   "results_agree": agree,
-                                   "samples": {m: [s["seconds"] for s in samples[m]]
-                                               for m in METHODS}})
+                f" {ratios['mem_cold_vs_duckdb']:>13.2f}x"
+                + ("" if met else "  (target missed)")
+                + ("" if agree else "  RESULTS DIFFER")
+            )
+            report["runs"].append(
+                {
+                    "lines": size,
+                    "query": query,
+                    "median_seconds": median,
+                    "peak_mb": peak,
+                    "median_process_seconds": process,
+                    "background_build": build,
+                    "ratios": ratios,
+                    "targets_met": met,
+                    "results_agree": agree,
+                    "samples": {m: [s["seconds"] for s in samples[m]] for m in METHODS},
+                }
+            )
     out = results_dir / f"insights-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2))
     print(f"results: {out}")

@@ -12,24 +12,38 @@ import sys
 import time
 from typing import Any
 
-NAMES = ["version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport",
-         "protocol", "packets", "bytes", "start", "end", "action", "log-status"]
+NAMES = [
+    "version",
+    "account-id",
+    "interface-id",
+    "srcaddr",
+    "dstaddr",
+    "srcport",
+    "dstport",
+    "protocol",
+    "packets",
+    "bytes",
+    "start",
+    "end",
+    "action",
+    "log-status",
+]
 NUMERIC = {"version", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end"}
 
 OURS = {
     "lab": "stats sum(bytes) as bytesTransferred by srcAddr, dstAddr "
-           "| sort bytesTransferred desc | limit 10",
+    "| sort bytesTransferred desc | limit 10",
     "reject": "filter action = 'REJECT' | stats count(*) as rejects by srcAddr, dstPort "
-              "| sort rejects desc | limit 10",
+    "| sort rejects desc | limit 10",
     "bin5m": "stats sum(bytes) by bin(5m)",
 }
 SQL = {
     "lab": "SELECT srcaddr, dstaddr, sum(bytes) AS b FROM {src} GROUP BY ALL "
-           "ORDER BY b DESC NULLS LAST LIMIT 10",
+    "ORDER BY b DESC NULLS LAST LIMIT 10",
     "reject": "SELECT srcaddr, dstport, count(*) AS n FROM {src} WHERE action = 'REJECT' "
-              "GROUP BY ALL ORDER BY n DESC LIMIT 10",
+    "GROUP BY ALL ORDER BY n DESC LIMIT 10",
     "bin5m": "SELECT strftime(time_bucket(INTERVAL 5 MINUTES, make_timestamp(start * 1000000)), "
-             "'%Y-%m-%d %H:%M:%S.%g') AS t, sum(bytes) FROM {src} GROUP BY 1 ORDER BY 1",
+    "'%Y-%m-%d %H:%M:%S.%g') AS t, sum(bytes) FROM {src} GROUP BY 1 ORDER BY 1",
 }
 
 
@@ -39,8 +53,10 @@ def _duckdb(query: str, path: str) -> list[Any]:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     types = ", ".join(f"'{n}': '{'BIGINT' if n in NUMERIC else 'VARCHAR'}'" for n in NAMES)
-    src = (f"read_csv('{path}', delim=' ', header=false, columns={{{types}}}, nullstr='-', "
-           "quote='', escape='', auto_detect=false)")
+    src = (
+        f"read_csv('{path}', delim=' ', header=false, columns={{{types}}}, nullstr='-', "
+        "quote='', escape='', auto_detect=false)"
+    )
     return [list(r) for r in con.execute(SQL[query].format(src=src)).fetchall()]
 
 
@@ -48,25 +64,41 @@ def _polars(query: str, path: str) -> list[Any]:
     import polars as pl
 
     schema = {n: (pl.Int64 if n in NUMERIC else pl.String) for n in NAMES}
-    lf = pl.scan_csv(path, separator=" ", has_header=False, schema=schema, null_values="-",
-                     quote_char=None)
+    lf = pl.scan_csv(
+        path, separator=" ", has_header=False, schema=schema, null_values="-", quote_char=None
+    )
     if query == "lab":
-        out = (lf.group_by(["srcaddr", "dstaddr"]).agg(pl.col("bytes").sum().alias("b"))
-               .sort("b", descending=True, nulls_last=True).head(10))
+        out = (
+            lf.group_by(["srcaddr", "dstaddr"])
+            .agg(pl.col("bytes").sum().alias("b"))
+            .sort("b", descending=True, nulls_last=True)
+            .head(10)
+        )
     elif query == "reject":
-        out = (lf.filter(pl.col("action") == "REJECT").group_by(["srcaddr", "dstport"])
-               .agg(pl.len().alias("n")).sort("n", descending=True).head(10))
+        out = (
+            lf.filter(pl.col("action") == "REJECT")
+            .group_by(["srcaddr", "dstport"])
+            .agg(pl.len().alias("n"))
+            .sort("n", descending=True)
+            .head(10)
+        )
     else:
-        out = (lf.with_columns(pl.from_epoch("start", time_unit="s").dt.truncate("5m").alias("t"))
-               .group_by("t").agg(pl.col("bytes").sum()).sort("t"))
+        out = (
+            lf.with_columns(pl.from_epoch("start", time_unit="s").dt.truncate("5m").alias("t"))
+            .group_by("t")
+            .agg(pl.col("bytes").sum())
+            .sort("t")
+        )
     return [list(r) for r in out.collect().rows()]
 
 
 def _ours(query: str, path: str, cache: str) -> list[Any]:
     from labkit import insights
 
-    return [list(r) for r in insights.run(OURS[query], insights.FileSource([path],
-                                                                            cache_dir=cache)).rows]
+    return [
+        list(r)
+        for r in insights.run(OURS[query], insights.FileSource([path], cache_dir=cache)).rows
+    ]
 
 
 def main(argv: list[str]) -> None:
@@ -81,6 +113,7 @@ def main(argv: list[str]) -> None:
 
         def fn() -> list[Any]:
             return _ours(query, path, cache)
+
     began = time.perf_counter()
     rows = fn()
     seconds = time.perf_counter() - began

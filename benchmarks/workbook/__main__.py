@@ -110,8 +110,11 @@ def empty_notebooks(out: Path, n: int) -> float:
     """
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("pass")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = out / "empty.ipynb"
     nbformat.write(nb, str(path))
     (out / "empty-runs").mkdir(exist_ok=True)

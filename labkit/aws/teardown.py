@@ -8,9 +8,10 @@ Design:
 - **In dependency order.** Instances go first (their interfaces hold the subnets and
   security groups), then what is left of their interfaces, flow logs, peering connections
   with the routes through them, VPC endpoints (their routes go with them), internet
-  gateways, subnets, security groups, VPCs, the log group, the S3 buckets (policy, objects, bucket), then IAM: users (keys and
-  policies first), instance profiles (emptied of their roles), roles (detached from
-  their policies), and policies (detached from everything, old versions deleted).
+  gateways, subnets, security groups, VPCs, the log group, the S3 buckets (policy,
+  objects, bucket), then IAM: users (keys and policies first), instance profiles
+  (emptied of their roles), roles (detached from their policies), and policies
+  (detached from everything, old versions deleted).
 - **Resumable.** Nothing is remembered between calls: a teardown interrupted after any
   call finds what remains and goes on. Each delete treats "already gone" as done, and
   each step (an instance profile, a role) undoes its own links first, so a step cut in

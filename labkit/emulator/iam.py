@@ -50,4 +50,3 @@ def before_iam_request(req: AwsRequest) -> None:
     """Every IAM request sees the managed policies (also after a moto reset)."""
     ensure_managed_policies(req.account_id)
     return None
-

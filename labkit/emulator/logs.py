@@ -75,8 +75,7 @@ def _resolve_groups(req: AwsRequest) -> list[Any]:
     params = req.params
     given = [k for k in ("logGroupName", "logGroupNames", "logGroupIdentifiers") if params.get(k)]
     if len(given) != 1:
-        raise _invalid("Specify exactly one of logGroupName, logGroupNames or "
-                       "logGroupIdentifiers.")
+        raise _invalid("Specify exactly one of logGroupName, logGroupNames or logGroupIdentifiers.")
     value = params[given[0]]
     names = [value] if isinstance(value, str) else list(value)
     if len(names) > MAX_GROUPS:
@@ -112,17 +111,27 @@ def start_query(req: AwsRequest) -> dict[str, Any]:
         raise _invalid(f"limit must be from 1 to {MAX_LIMIT}.")
     text = str(params.get("queryString", ""))
     if len(text) > insights.MAX_QUERY_CHARS:  # the service model's length constraint
-        raise _invalid(f"1 validation error detected: Value '{text}' at 'queryString' failed "
-                       "to satisfy constraint: Member must have length less than or equal "
-                       f"to {insights.MAX_QUERY_CHARS}")
+        raise _invalid(
+            f"1 validation error detected: Value '{text}' at 'queryString' failed "
+            "to satisfy constraint: Member must have length less than or equal "
+            f"to {insights.MAX_QUERY_CHARS}"
+        )
     try:
         compiled = insights.compile(text)
     except insights.InsightsError as err:  # never a raw 500 for a query it cannot take
         raise MalformedQueryException(str(err)) from None
     query_id = str(uuid.uuid4())
     _queries(req)[query_id] = _StoredQuery(
-        query_id, text, compiled, groups, start_s, end_s,
-        int(limit) if limit is not None else None, req.account_id, int(time.time() * 1000))
+        query_id,
+        text,
+        compiled,
+        groups,
+        start_s,
+        end_s,
+        int(limit) if limit is not None else None,
+        req.account_id,
+        int(time.time() * 1000),
+    )
     return {"queryId": query_id}
 
 
@@ -142,19 +151,23 @@ def _events(stored: _StoredQuery) -> list[dict[str, Any]]:
         for stream in list(group.streams.values()):
             for event in list(stream.events):
                 if low <= event.timestamp <= high:
-                    events.append({
-                        "@timestamp": event.timestamp, "@message": event.message,
-                        "@logStream": stream.log_stream_name,
-                        "@log": f"{stored.account_id}:{group.name}",
-                        "@ingestionTime": event.ingestion_time,
-                    })
+                    events.append(
+                        {
+                            "@timestamp": event.timestamp,
+                            "@message": event.message,
+                            "@logStream": stream.log_stream_name,
+                            "@log": f"{stored.account_id}:{group.name}",
+                            "@ingestionTime": event.ingestion_time,
+                        }
+                    )
     return events
 
 
 def _execute(stored: _StoredQuery) -> None:
     try:
-        result = insights.run(stored.compiled, insights.EventSource(_events(stored)),
-                              limit=stored.limit)
+        result = insights.run(
+            stored.compiled, insights.EventSource(_events(stored)), limit=stored.limit
+        )
     except insights.InsightsError as err:
         stored.status = "Failed"
         stored.statistics = {"recordsMatched": 0.0, "recordsScanned": 0.0, "bytesScanned": 0.0}
@@ -162,15 +175,20 @@ def _execute(stored: _StoredQuery) -> None:
         return
     rows = []
     for index, row in enumerate(result.rows):
-        cells = [{"field": name, "value": str(value)}
-                 for name, value in zip(result.columns, row, strict=True) if value is not None]
+        cells = [
+            {"field": name, "value": str(value)}
+            for name, value in zip(result.columns, row, strict=True)
+            if value is not None
+        ]
         pointer = base64.b64encode(f"{stored.query_id}:{index}".encode()).decode()
         rows.append([*cells, {"field": "@ptr", "value": pointer}])
     stats = result.statistics
     stored.results = rows
-    stored.statistics = {"recordsMatched": float(stats.records_matched),
-                         "recordsScanned": float(stats.records_scanned),
-                         "bytesScanned": float(stats.bytes_scanned)}
+    stored.statistics = {
+        "recordsMatched": float(stats.records_matched),
+        "recordsScanned": float(stats.records_scanned),
+        "bytesScanned": float(stats.bytes_scanned),
+    }
     stored.status = "Complete"
 
 
@@ -180,10 +198,17 @@ def get_query_results(req: AwsRequest) -> dict[str, Any]:
     with _LOCK:
         if stored.status == "Running":
             _execute(stored)
-    statistics = stored.statistics or {"recordsMatched": 0.0, "recordsScanned": 0.0,
-                                       "bytesScanned": 0.0}
-    return {"queryLanguage": "CWLI", "results": stored.results, "statistics": statistics,
-            "status": stored.status}
+    statistics = stored.statistics or {
+        "recordsMatched": 0.0,
+        "recordsScanned": 0.0,
+        "bytesScanned": 0.0,
+    }
+    return {
+        "queryLanguage": "CWLI",
+        "results": stored.results,
+        "statistics": statistics,
+        "status": stored.status,
+    }
 
 
 def stop_query(req: AwsRequest) -> dict[str, Any]:
@@ -208,7 +233,14 @@ def describe_queries(req: AwsRequest) -> dict[str, Any]:
             continue
         if status and stored.status != status:
             continue
-        found.append({"queryLanguage": "CWLI", "queryId": stored.query_id,
-                      "queryString": stored.text, "status": stored.status,
-                      "createTime": stored.created_ms, "logGroupName": names[0]})
+        found.append(
+            {
+                "queryLanguage": "CWLI",
+                "queryId": stored.query_id,
+                "queryString": stored.text,
+                "status": stored.status,
+                "createTime": stored.created_ms,
+                "logGroupName": names[0],
+            }
+        )
     return {"queries": found[:max_results]}

@@ -72,8 +72,9 @@ def _by_time(name: str, a: Sequence[Typed], ctx: CallContext) -> Typed:
     if ctx.timestamp is None:
         return Typed("NULL", a[0].kind)
     # Choice (AWS is silent): the value from the earliest/latest event that has the field.
-    return Typed(f"{name}({a[0].sql}, {ctx.timestamp.sql}) FILTER (WHERE {a[0].sql} IS NOT NULL)",
-                 a[0].kind)
+    return Typed(
+        f"{name}({a[0].sql}, {ctx.timestamp.sql}) FILTER (WHERE {a[0].sql} IS NOT NULL)", a[0].kind
+    )
 
 
 @function("earliest", aggregate=True)

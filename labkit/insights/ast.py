@@ -137,8 +137,21 @@ class BoolOp(Node):
 
 
 Expr = (
-    Field | Number | String | Regex | Period | ListLit | Star | Call | Neg | BinOp | Compare
-    | InList | Like | Not | BoolOp
+    Field
+    | Number
+    | String
+    | Regex
+    | Period
+    | ListLit
+    | Star
+    | Call
+    | Neg
+    | BinOp
+    | Compare
+    | InList
+    | Like
+    | Not
+    | BoolOp
 )
 
 

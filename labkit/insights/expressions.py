@@ -61,8 +61,9 @@ class ExprCompiler:
         if isinstance(node, ast.BinOp):
             return self._arith(node)
         if isinstance(node, ast.Compare):
-            return Typed(compare(node.op, self.compile(node.left), self.compile(node.right)),
-                         Kind.BOOL)
+            return Typed(
+                compare(node.op, self.compile(node.left), self.compile(node.right)), Kind.BOOL
+            )
         if isinstance(node, ast.InList):
             return self._in(node)
         if isinstance(node, ast.Like):
@@ -83,8 +84,9 @@ class ExprCompiler:
         args = [self.compile(arg) for arg in node.args]
         for index, arg in enumerate(args):
             if arg.kind is Kind.PERIOD and fn.name not in {"bin", "datefloor", "dateceil"}:
-                raise QueryError(f"{fn.name}() does not take a period", self.query,
-                                 node.args[index].span[0])
+                raise QueryError(
+                    f"{fn.name}() does not take a period", self.query, node.args[index].span[0]
+                )
         return fn.build(args, CallContext(self.query, node, self.timestamp))
 
     def _arith(self, node: ast.BinOp) -> Typed:
@@ -103,12 +105,14 @@ class ExprCompiler:
         if not items:
             sql = "false"
         elif all(i.is_literal and i.kind is value.kind for i in items) and value.kind in (
-            Kind.NUM, Kind.STR
+            Kind.NUM,
+            Kind.STR,
         ):
             sql = f"({value.sql} IN ({', '.join(i.sql for i in items)}))"
         else:  # mixed types: each item compares as = would; no match is false, not missing
-            sql = "(" + " OR ".join(f"coalesce({compare('=', value, i)}, false)"
-                                    for i in items) + ")"
+            sql = (
+                "(" + " OR ".join(f"coalesce({compare('=', value, i)}, false)" for i in items) + ")"
+            )
         if node.negated:  # a missing value is in no list and not "not in" one either
             sql = f"({value.sql} IS NOT NULL AND NOT {sql})"
         return Typed(sql, Kind.BOOL)

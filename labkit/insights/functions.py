@@ -31,8 +31,14 @@ SQL_SETUP = (
 # suggest (aws-facts B.4, UNVERIFIED). Buckets follow DuckDB's time_bucket: aligned to
 # midnight UTC, weeks to Mondays, months/quarters/years to the calendar.
 PERIOD_UNITS = {
-    "ms": (1, "milliseconds"), "s": (1, "seconds"), "m": (1, "minutes"), "h": (1, "hours"),
-    "d": (1, "days"), "w": (7, "days"), "mo": (1, "months"), "q": (3, "months"),
+    "ms": (1, "milliseconds"),
+    "s": (1, "seconds"),
+    "m": (1, "minutes"),
+    "h": (1, "hours"),
+    "d": (1, "days"),
+    "w": (7, "days"),
+    "mo": (1, "months"),
+    "q": (3, "months"),
     "y": (1, "years"),
 }
 
@@ -288,8 +294,9 @@ UDFS: tuple[tuple[str, Callable[..., Any], list[str], str], ...] = (
 def _is_valid_ip(a: Sequence[Typed], ctx: CallContext) -> Typed:
     """True for a valid IPv4 or IPv6 address."""
     s = to_str(a[0])
-    return _bool(f"coalesce(li_ipv4_valid({s}) OR (contains({s}, ':') AND li_ipv6_valid({s})),"
-                 " false)")
+    return _bool(
+        f"coalesce(li_ipv4_valid({s}) OR (contains({s}, ':') AND li_ipv6_valid({s})), false)"
+    )
 
 
 @function("isValidIpV4")
@@ -318,8 +325,10 @@ def _subnet(version: int | None) -> Callable[[Sequence[Typed], CallContext], Typ
         if net.version == 4:
             low, high = int(net.network_address), int(net.broadcast_address)
             return _bool(f"coalesce(li_ipv4_int({address}) BETWEEN {low} AND {high}, false)")
-        return _bool(f"coalesce(contains({address}, ':') AND "
-                     f"li_ip_in_subnet({address}, {quote_str(str(net))}), false)")
+        return _bool(
+            f"coalesce(contains({address}, ':') AND "
+            f"li_ip_in_subnet({address}, {quote_str(str(net))}), false)"
+        )
 
     return build
 

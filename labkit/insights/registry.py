@@ -66,8 +66,9 @@ def lookup(call: ast.Call, query: str) -> Function:
     fn = FUNCTIONS.get(call.name.lower())
     if fn is None:
         known = ", ".join(sorted((f.name for f in FUNCTIONS.values()), key=str.lower))
-        raise QueryError(f"unknown function {call.name!r}; known functions: {known}",
-                         query, call.span[0])
+        raise QueryError(
+            f"unknown function {call.name!r}; known functions: {known}", query, call.span[0]
+        )
     count = len(call.args)
     if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
         if fn.max_args is None:
@@ -76,6 +77,5 @@ def lookup(call: ast.Call, query: str) -> Function:
             want = str(fn.min_args)
         else:
             want = f"{fn.min_args} to {fn.max_args}"
-        raise QueryError(f"{fn.name}() takes {want} argument(s), got {count}",
-                         query, call.span[0])
+        raise QueryError(f"{fn.name}() takes {want} argument(s), got {count}", query, call.span[0])
     return fn

@@ -244,9 +244,7 @@ def public_vpc(b: Builder, n: int, name_prefix: str = "") -> dict[str, str]:
     }
 
 
-def lab1_builder(
-    peered: bool = False, flow_log: bool = True
-) -> tuple[Builder, dict[str, str]]:
+def lab1_builder(peered: bool = False, flow_log: bool = True) -> tuple[Builder, dict[str, str]]:
     """Lab 1 in a builder, so a caller can change or add things before ``build()``.
 
     VPC 1 (10.1/16) and VPC 2 (10.2/16), each public with one instance; ids by role

@@ -15,7 +15,6 @@ from labkit.labs import params
 from labkit.tables import Table
 
 if TYPE_CHECKING:
-
     from labkit.aws.context import AwsContext
 
 

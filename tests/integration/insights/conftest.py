@@ -18,6 +18,7 @@ def logs(moto_endpoint: str) -> Any:
     """A boto3 Logs client on the in-process server, with dummy credentials."""
     import boto3
 
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                            region_name="us-east-1")
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
     return session.client("logs", endpoint_url=moto_endpoint)

@@ -42,16 +42,26 @@ def _source(given: dict[str, Any], kind: str, tmp_path: Path) -> insights.Source
         path = tmp_path / "flows.log"
         path.write_text("\n".join(lines) + "\n")
         return insights.FileSource([path], cache_dir=tmp_path / "cache" if kind == "file" else None)
-    events = [{"@timestamp": int(line.split()[10]) * 1000, "@message": line,
-               "@logStream": line.split()[2], "@log": "123456789010:flows"} for line in lines]
+    events = [
+        {
+            "@timestamp": int(line.split()[10]) * 1000,
+            "@message": line,
+            "@logStream": line.split()[2],
+            "@log": "123456789010:flows",
+        }
+        for line in lines
+    ]
     return insights.EventSource(events)
 
 
 def _same(actual: Any, expected: Any) -> bool:
     if isinstance(expected, float) or isinstance(actual, float):
         return actual is not None and expected is not None and actual == pytest.approx(expected)
-    return bool(actual == expected) and type(actual) is type(expected) or (
-        isinstance(actual, int) and isinstance(expected, int) and actual == expected)
+    return (
+        bool(actual == expected)
+        and type(actual) is type(expected)
+        or (isinstance(actual, int) and isinstance(expected, int) and actual == expected)
+    )
 
 
 @pytest.mark.parametrize(("given", "case", "source"), _load())

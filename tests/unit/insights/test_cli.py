@@ -16,8 +16,10 @@ LINES = [
     "2 123456789010 eni-a 10.0.0.6 10.0.1.9 40001 22 6 10 100 1700000060 1700000120 REJECT OK",
     "2 123456789010 eni-a - - - - - - - 1700000120 1700000180 - NODATA",
 ]
-LAB = ("stats sum(bytes) as bytesTransferred by srcAddr, dstAddr "
-       "| sort bytesTransferred desc | limit 10")
+LAB = (
+    "stats sum(bytes) as bytesTransferred by srcAddr, dstAddr "
+    "| sort bytesTransferred desc | limit 10"
+)
 
 
 def _run(argv: list[str]) -> int:
@@ -52,37 +54,63 @@ def test_csv_output(flows: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """CSV: a header, then one line per row; missing values are empty."""
     _run(["--file", str(flows), "--format", "csv", "fields srcAddr, bytes | sort @timestamp asc"])
     assert capsys.readouterr().out.splitlines() == [
-        "srcAddr,bytes", "10.0.0.5,900", "10.0.0.6,100", ",",
+        "srcAddr,bytes",
+        "10.0.0.5,900",
+        "10.0.0.6,100",
+        ",",
     ]
 
 
-def test_table_output_with_statistics_on_stderr(flows: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_table_output_with_statistics_on_stderr(
+    flows: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Table: aligned columns on stdout, a statistics line on stderr."""
     _run(["--file", str(flows), "filter action = 'REJECT' | fields srcAddr, bytes"])
     captured = capsys.readouterr()
-    assert captured.out.splitlines() == ["srcAddr   bytes", "--------  -----",
-                                         "10.0.0.6    100"]
+    assert captured.out.splitlines() == ["srcAddr   bytes", "--------  -----", "10.0.0.6    100"]
     assert "1 rows; 1 records matched, 3 scanned" in captured.err
 
 
 def test_time_range(flows: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--start/--end (ISO or epoch seconds) keep the inclusive window."""
-    _run(["--file", str(flows), "--format", "json", "--start", "2023-11-14T22:14:20Z",
-          "--end", "1700000120", "stats count(*) as n"])
+    _run(
+        [
+            "--file",
+            str(flows),
+            "--format",
+            "json",
+            "--start",
+            "2023-11-14T22:14:20Z",
+            "--end",
+            "1700000120",
+            "stats count(*) as n",
+        ]
+    )
     assert json.loads(capsys.readouterr().out) == [{"n": 2}]
 
 
-def test_custom_log_format(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_custom_log_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """--log-format reads a custom-format file."""
     monkeypatch.setenv("LABKIT_HOME", str(tmp_path))
     path = tmp_path / "c.log"
     path.write_text("vpc-1 10.0.0.5 300\nvpc-2 10.0.0.6 400\n")
-    _run(["--file", str(path), "--log-format", "${vpc-id} ${srcaddr} ${bytes}",
-          "--format", "json", "stats sum(bytes) as b by vpcId"])
-    assert json.loads(capsys.readouterr().out) == [{"vpcId": "vpc-1", "b": 300},
-                                                   {"vpcId": "vpc-2", "b": 400}]
+    _run(
+        [
+            "--file",
+            str(path),
+            "--log-format",
+            "${vpc-id} ${srcaddr} ${bytes}",
+            "--format",
+            "json",
+            "stats sum(bytes) as b by vpcId",
+        ]
+    )
+    assert json.loads(capsys.readouterr().out) == [
+        {"vpcId": "vpc-1", "b": 300},
+        {"vpcId": "vpc-2", "b": 400},
+    ]
 
 
 def test_explain_prints_sql(flows: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -40,9 +40,11 @@ def flow_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
             lines.append(f"2 123456789012 eni-{i % 3} - - - - - - - {start} {start + 60} - NODATA")
             continue
         action = "REJECT" if i % 5 == 0 else "ACCEPT"
-        lines.append(f"2 123456789012 eni-{i % 3} 10.0.{i % 4}.{i % 9 + 1} 10.1.0.{i % 6 + 1} "
-                     f"{1024 + i} {[22, 80, 443][i % 3]} 6 {i % 9 + 1} {40 + i * 37 % 9000} "
-                     f"{start} {start + 60} {action} OK")
+        lines.append(
+            f"2 123456789012 eni-{i % 3} 10.0.{i % 4}.{i % 9 + 1} 10.1.0.{i % 6 + 1} "
+            f"{1024 + i} {[22, 80, 443][i % 3]} 6 {i % 9 + 1} {40 + i * 37 % 9000} "
+            f"{start} {start + 60} {action} OK"
+        )
     path = tmp_path_factory.mktemp("cold") / "flows.log"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -51,14 +53,19 @@ def flow_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("query", QUERIES)
 @pytest.mark.parametrize("window", [None, (T0 + 700, T0 + 2500)])
 def test_one_pass_over_text_gives_the_cached_answer_and_statistics(
-    flow_file: Path, tmp_path: Path, query: str, window: tuple[int, int] | None,
+    flow_file: Path,
+    tmp_path: Path,
+    query: str,
+    window: tuple[int, int] | None,
 ) -> None:
     """Read straight from the text, a query has the rows and statistics it has from the cache."""
     start, end = (window[0] * 1000, window[1] * 1000) if window else (None, None)
-    text = insights.run(query, insights.FileSource([flow_file], cache_dir=None),
-                        start=start, end=end)
-    cached = insights.run(query, insights.FileSource([flow_file], cache_dir=tmp_path),
-                          start=start, end=end)
+    text = insights.run(
+        query, insights.FileSource([flow_file], cache_dir=None), start=start, end=end
+    )
+    cached = insights.run(
+        query, insights.FileSource([flow_file], cache_dir=tmp_path), start=start, end=end
+    )
     assert "read_parquet" in cached.sql and "read_parquet" not in text.sql
     assert text.rows == cached.rows
     assert text.statistics.records_matched == cached.statistics.records_matched
@@ -66,7 +73,9 @@ def test_one_pass_over_text_gives_the_cached_answer_and_statistics(
 
 
 def test_big_file_is_answered_from_text_and_cached_in_the_background(
-    flow_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    flow_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A cold query answers from the text; a detached builder writes the cache for the next."""
     monkeypatch.setattr(cache, "INLINE_BUILD_BYTES", 0)
@@ -84,12 +93,15 @@ def test_big_file_is_answered_from_text_and_cached_in_the_background(
 
 
 def test_query_that_cannot_count_in_one_pass_builds_the_cache_first(
-    flow_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    flow_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Without stats the counts need a second scan, so the cache is built before answering."""
     monkeypatch.setattr(cache, "INLINE_BUILD_BYTES", 0)
-    result = insights.run("fields srcAddr | limit 3",
-                          insights.FileSource([flow_file], cache_dir=tmp_path))
+    result = insights.run(
+        "fields srcAddr | limit 3", insights.FileSource([flow_file], cache_dir=tmp_path)
+    )
     assert "read_parquet" in result.sql
     assert result.statistics.records_scanned == 600
 
@@ -102,8 +114,12 @@ def test_a_query_waits_for_a_build_of_its_columns_in_progress(tmp_path: Path) ->
     began = time.monotonic()
     assert cache.find_group(tmp_path, ["bytes"]) is None
     assert time.monotonic() - began >= 0.25
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     lock.write_text(json.dumps({"pid": int(dead.stdout), "columns": ["bytes"]}))
     assert cache.find_group(tmp_path, ["bytes"]) is None
     assert not lock.exists()

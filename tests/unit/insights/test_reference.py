@@ -20,16 +20,43 @@ def _records(n: int, seed: int = 7) -> list[list[str]]:
     for i in range(n):
         start = T0 + i * 3
         if rng.random() < 0.05:
-            records.append(["2", "123456789012", f"eni-{rng.randrange(4)}", "-", "-", "-", "-",
-                            "-", "-", "-", str(start), str(start + 60), "-", "NODATA"])
+            records.append(
+                [
+                    "2",
+                    "123456789012",
+                    f"eni-{rng.randrange(4)}",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    str(start),
+                    str(start + 60),
+                    "-",
+                    "NODATA",
+                ]
+            )
             continue
-        records.append(["2", "123456789012", f"eni-{rng.randrange(4)}",
-                        f"10.0.{rng.randrange(3)}.{rng.randrange(1, 30)}",
-                        f"10.1.{rng.randrange(3)}.{rng.randrange(1, 9)}",
-                        str(rng.randrange(1024, 65535)), str(rng.choice([22, 80, 443, 3389])),
-                        "6", str(rng.randrange(1, 50)), str(rng.randrange(40, 10**7)),
-                        str(start), str(start + 60), rng.choice(["ACCEPT"] * 5 + ["REJECT"]),
-                        "OK"])
+        records.append(
+            [
+                "2",
+                "123456789012",
+                f"eni-{rng.randrange(4)}",
+                f"10.0.{rng.randrange(3)}.{rng.randrange(1, 30)}",
+                f"10.1.{rng.randrange(3)}.{rng.randrange(1, 9)}",
+                str(rng.randrange(1024, 65535)),
+                str(rng.choice([22, 80, 443, 3389])),
+                "6",
+                str(rng.randrange(1, 50)),
+                str(rng.randrange(40, 10**7)),
+                str(start),
+                str(start + 60),
+                rng.choice(["ACCEPT"] * 5 + ["REJECT"]),
+                "OK",
+            ]
+        )
     return records
 
 
@@ -49,8 +76,11 @@ def test_lab_query_matches_reference(flows: tuple[list[list[str]], insights.File
         if r[9] != "-":
             sums[(r[3], r[4])] += int(r[9])
     expected = sorted(sums.items(), key=lambda kv: -kv[1])[:10]
-    result = insights.run("stats sum(bytes) as bytesTransferred by srcAddr, dstAddr "
-                          "| sort bytesTransferred desc | limit 10", source)
+    result = insights.run(
+        "stats sum(bytes) as bytesTransferred by srcAddr, dstAddr "
+        "| sort bytesTransferred desc | limit 10",
+        source,
+    )
     assert [((r[0], r[1]), r[2]) for r in result.rows] == expected
 
 
@@ -58,8 +88,9 @@ def test_reject_counts_match_reference(flows: tuple[list[list[str]], insights.Fi
     """REJECT flows counted by source and port equal a Counter."""
     records, source = flows
     expected = Counter((r[3], int(r[6])) for r in records if r[12] == "REJECT")
-    result = insights.run("filter action = 'REJECT' | stats count(*) as n by srcAddr, dstPort "
-                          "| limit 10000", source)
+    result = insights.run(
+        "filter action = 'REJECT' | stats count(*) as n by srcAddr, dstPort | limit 10000", source
+    )
     assert {(r[0], r[1]): r[2] for r in result.rows} == dict(expected)
     assert result.statistics.records_matched == sum(expected.values())
     assert result.statistics.records_scanned == len(records)
@@ -74,8 +105,10 @@ def test_bin_sums_match_reference(flows: tuple[list[list[str]], insights.FileSou
     result = insights.run("stats sum(bytes) as b by bin(5m) as t", source)
     from datetime import UTC, datetime
 
-    expected = [(datetime.fromtimestamp(k, UTC).strftime("%Y-%m-%d %H:%M:%S.000"), v)
-                for k, v in sorted(sums.items())]
+    expected = [
+        (datetime.fromtimestamp(k, UTC).strftime("%Y-%m-%d %H:%M:%S.000"), v)
+        for k, v in sorted(sums.items())
+    ]
     assert [tuple(r) for r in result.rows] == expected
 
 
@@ -92,10 +125,13 @@ def test_distribution_aggregates_match_reference(
     def nearest_rank(p: float) -> int:
         return values[max(math.ceil(p / 100 * n), 1) - 1]
 
-    result = insights.run("stats pct(bytes, 95) as p95, pct(bytes, 50) as p50, "
-                          "stddev(bytes) as sd, avg(bytes) as mean, "
-                          "count_distinct(srcAddr) as srcs", source)
-    (p95, p50, got_sd, got_mean, srcs), = result.rows
+    result = insights.run(
+        "stats pct(bytes, 95) as p95, pct(bytes, 50) as p50, "
+        "stddev(bytes) as sd, avg(bytes) as mean, "
+        "count_distinct(srcAddr) as srcs",
+        source,
+    )
+    ((p95, p50, got_sd, got_mean, srcs),) = result.rows
     assert (p95, p50) == (nearest_rank(95), nearest_rank(50))
     assert got_sd == pytest.approx(sd)
     assert got_mean == pytest.approx(mean)
