@@ -96,7 +96,15 @@ def ensure_ssm_profile(lab: AwsContext) -> str:
 
     https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html
     """
-    name = f"{lab.prefix}-ec2-ssm"
+    return ensure_instance_role(lab, f"{lab.prefix}-ec2-ssm")
+
+
+def ensure_instance_role(
+    lab: AwsContext, name: str, inline: tuple[str, dict[str, Any]] | None = None
+) -> str:
+    """A role EC2 can assume, with SSM's managed policy attached (and the ``inline``
+    policy, as (name, document), if given), in a same-named instance profile; returns
+    the profile's name. Idempotent: what exists is kept, what is missing is added."""
     iam = lab.iam
     with lab.call(f"creating the instance role {name}"):
         try:
@@ -108,6 +116,10 @@ def ensure_ssm_profile(lab: AwsContext) -> str:
         attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
         if SSM_POLICY_ARN not in {p["PolicyArn"] for p in attached}:
             iam.attach_role_policy(RoleName=name, PolicyArn=SSM_POLICY_ARN)
+        if inline is not None:
+            iam.put_role_policy(
+                RoleName=name, PolicyName=inline[0], PolicyDocument=json.dumps(inline[1])
+            )
         try:
             profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
         except iam.exceptions.NoSuchEntityException:

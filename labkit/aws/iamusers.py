@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws.compute import EC2_TRUST, SSM_POLICY_ARN, find_instance
+from labkit.aws import compute
+from labkit.aws.compute import find_instance
 from labkit.aws.echo import mask_key_id
 from labkit.aws.shown import Card
 
@@ -79,29 +80,7 @@ def new_access_key(lab: Lab, user: str) -> AccessKey:
 def ensure_instance_role(lab: Lab, name: str, policy_name: str, document: dict[str, Any]) -> str:
     """A role EC2 can assume (SSM core attached, plus this inline policy) in a same-named
     instance profile; returns the profile's name."""
-    iam = lab.iam
-    with lab.call(f"creating the instance role {name}"):
-        try:
-            iam.get_role(RoleName=name)
-        except iam.exceptions.NoSuchEntityException:
-            iam.create_role(
-                RoleName=name, AssumeRolePolicyDocument=json.dumps(EC2_TRUST), Tags=lab.tags(name)
-            )
-        attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
-        if SSM_POLICY_ARN not in {p["PolicyArn"] for p in attached}:
-            iam.attach_role_policy(RoleName=name, PolicyArn=SSM_POLICY_ARN)
-        iam.put_role_policy(
-            RoleName=name, PolicyName=policy_name, PolicyDocument=json.dumps(document)
-        )
-        try:
-            profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
-        except iam.exceptions.NoSuchEntityException:
-            profile = iam.create_instance_profile(InstanceProfileName=name, Tags=lab.tags(name))[
-                "InstanceProfile"
-            ]
-        if not any(r["RoleName"] == name for r in profile.get("Roles", [])):
-            iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
-    return name
+    return compute.ensure_instance_role(lab, name, (policy_name, document))
 
 
 def instance_profile(lab: Lab, instance: str) -> str | None:
