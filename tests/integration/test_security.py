@@ -161,7 +161,7 @@ def test_an_unsigned_request_gets_aws_error_shapes(emulator: control.EmulatorInf
 
 def test_an_unknown_access_key_is_refused(emulator: control.EmulatorInfo) -> None:
     session = boto3.Session(
-        aws_access_key_id="AKIANOTKNOWN00000000", aws_secret_access_key="x", region_name="us-east-1"
+        aws_access_key_id="EXAMPLEUNKNOWNKEY002", aws_secret_access_key="x", region_name="us-east-1"
     )
     with pytest.raises(ClientError) as err:
         session.client("s3", endpoint_url=emulator.url).list_buckets()

@@ -109,7 +109,7 @@ def test_from_the_host_each_principal_is_decided(aws: Any, emulator_url: str, wo
         reader.list_buckets()  # no s3:ListAllMyBuckets
     assert "nope.txt" not in {o["Key"] for o in admin.list_objects_v2(Bucket=BUCKET)["Contents"]}
 
-    stranger = client_for(emulator_url, {"id": "AKIAIOSFODNN7EXAMPLE", "secret": "x" * 40})
+    stranger = client_for(emulator_url, {"id": "EXAMPLEUNKNOWNKEY001", "secret": "x" * 40})
     with pytest.raises(ClientError, match="InvalidAccessKeyId"):
         stranger.list_buckets()
 
