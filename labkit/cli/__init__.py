@@ -21,6 +21,19 @@ SUBCOMMANDS = (emulator, run, query, reach, policy)
 DEBUG_ENV = "LABKIT_DEBUG"  # set to 1 to see the traceback of an unexpected error
 
 
+def skip_slow_iri_checker() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax``, which costs 1.6 s per process.
+
+    nbformat (under papermill and nbconvert) imports jsonschema, whose format module
+    imports ``rfc3987_syntax`` whenever it is installed (Jupyter's ``format-nongpl``
+    extra installs it) to check the ``iri`` formats; that package builds about 35 Earley
+    parsers at import time (jsonschema issue #1392; 1.6 s here, on every ``labkit run``
+    before its first notebook). No notebook schema uses an ``iri`` format, so the
+    ``labkit`` command marks the module as absent, and jsonschema goes without that check.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line: what is wrong, and where to look.
 
@@ -47,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; exit 0 on success, 1 on a labkit error, 130 on Ctrl-C."""
     args = build_parser().parse_args(argv)
+    skip_slow_iri_checker()
     try:
         return int(args.func(args) or 0)
     except LabkitError as err:
