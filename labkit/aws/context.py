@@ -10,7 +10,7 @@ and never import it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
@@ -78,6 +78,19 @@ class AwsContext:
         if on not in (True, False, "all"):
             raise ConfigError(f"echo_calls={on!r}: use True, False or 'all'")
         self._echo.enabled, self._echo.reads = bool(on), on == "all"
+
+    @contextmanager
+    def before_first_change(self, hook: Callable[[], None]) -> Iterator[None]:
+        """Call ``hook`` just before the first call in this block that may change something.
+
+        A Describe, List or Get call does not count; a Create, Run, Put or Delete does. The
+        hook runs at most once, and not at all if the block only reads.
+        """
+        self._echo.on_change = hook
+        try:
+            yield
+        finally:
+            self._echo.on_change = None
 
     def client(self, service: str) -> Any:
         """A cached boto3 client for ``service`` on this backend."""

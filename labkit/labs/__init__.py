@@ -64,6 +64,30 @@ def _inventory(lab: AwsContext) -> dict[tuple[str, str], str]:
     return {(d.kind, d.resource_id): d.name for d in teardown.plan(lab)}
 
 
+def _build(lab: AwsContext, key: str, plan: Lab1) -> list[str]:
+    """Run notebook ``key``'s builder; one line per resource it had to make.
+
+    The lab is listed (about 25 calls) just before the builder's first call that may change
+    something, and again after it; a builder that only finds what it needs lists nothing.
+    """
+    before: dict[tuple[str, str], str] | None = None
+
+    def snapshot() -> None:
+        nonlocal before
+        before = _inventory(lab)
+
+    with lab.before_first_change(snapshot):
+        extra = STEPS[key](lab, plan) or []
+    if before is None:
+        return extra
+    made = [
+        f"{kind} {name or rid} ({rid})" if name and name != rid else f"{kind} {rid}"
+        for (kind, rid), name in _inventory(lab).items()
+        if (kind, rid) not in before
+    ]
+    return made + extra
+
+
 def ensure_upto(lab: AwsContext, notebook: str) -> list[str]:
     """Put the lab in the state ``notebook`` leaves it in (where the next one starts).
 
@@ -80,14 +104,7 @@ def ensure_upto(lab: AwsContext, notebook: str) -> list[str]:
     changes: list[str] = []
     keys = list(STEPS)
     for key in keys[: keys.index(notebook) + 1]:
-        before = _inventory(lab)
-        extra = STEPS[key](lab, plan) or []
-        made = [
-            f"{kind} {name or rid} ({rid})" if name and name != rid else f"{kind} {rid}"
-            for (kind, rid), name in _inventory(lab).items()
-            if (kind, rid) not in before
-        ]
-        changes += [f"built {what}, which notebook {key} makes" for what in made + extra]
+        changes += [f"built {what}, which notebook {key} makes" for what in _build(lab, key, plan)]
     # Every later notebook's changes go, the latest first: a later one's can stand in the
     # way of undoing an earlier one's (Lab 3's bucket policy denies listing Lab 2's bucket,
     # and its endpoint takes Instance 1's S3 traffic off the internet that Lab 2 expects).

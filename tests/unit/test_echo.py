@@ -265,3 +265,25 @@ def test_all_also_echoes_the_lookups_helpers_make(
     assert lines[-1] == f"= {vpc} (found: it exists already)"
     with pytest.raises(labkit.LabkitError, match="echo_calls='loud': use True, False or 'all'"):
         quiet_lab.echo_calls = "loud"
+
+
+def test_before_first_change_runs_its_hook_once_before_the_first_changing_call(
+    quiet_lab: labkit.Lab,
+) -> None:
+    """The setup lists the lab only when a step is about to change it (labs.ensure_upto)."""
+    lab = quiet_lab
+    seen: list[int] = []
+
+    def hook() -> None:  # what the lab holds just before the change
+        seen.append(len(lab.ec2.describe_vpcs(Filters=lab.filters())["Vpcs"]))
+
+    with lab.before_first_change(hook):
+        lab.ec2.describe_vpcs(Filters=lab.filters())
+        lab.ec2.describe_subnets(Filters=lab.filters())
+    assert seen == []  # reads only: no hook
+    with lab.before_first_change(hook):
+        _vpc(lab, "VPC 1", "10.1.0.0/16")
+        _vpc(lab, "VPC 2", "10.2.0.0/16")
+    assert seen == [0]  # once, before the first VPC existed
+    _vpc(lab, "VPC 3", "10.3.0.0/16")
+    assert seen == [0]  # the block is over: no hook
