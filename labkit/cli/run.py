@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 from pathlib import Path
 from typing import Any
 
@@ -73,12 +74,26 @@ def declared_parameters(notebooks: list[Path]) -> dict[str, tuple[str, Any]]:
     return declared
 
 
+def _readable(path: Path) -> None:
+    """Fail at once, naming the file, if ``path`` is not a notebook's JSON."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError) as err:
+        raise ConfigError(f"cannot read the parameters of {path}: not a notebook ({err})") from None
+    if not isinstance(cells, list):
+        raise ConfigError(f"cannot read the parameters of {path}: not a notebook (no cells)")
+
+
 def check_parameters(notebooks: list[Path], given: list[tuple[str, str]]) -> dict[str, Any]:
     """The ``-p`` values, typed as the notebooks declare them and checked before any run.
 
     An unknown name, a value of the wrong type, or one labkit's validators refuse
     (``labkit.labs.params``) fails at once, naming the parameter.
     """
+    if not given:  # nothing to type or check; papermill (0.6 s) loads as the emulator starts
+        for path in notebooks:
+            _readable(path)
+        return {}
     declared = declared_parameters(notebooks)
     values: dict[str, Any] = {}
     for name, text in given:
