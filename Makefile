@@ -37,6 +37,7 @@ lab: $(STAMP)
 ## bench: the benchmarks, with their baselines measured in the same run
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.workbook
+	$(BIN)/python -m benchmarks.baseline
 
 clean:
 	rm -rf build .pytest_cache
