@@ -74,7 +74,14 @@ def new_access_key(lab: Lab, user: str) -> AccessKey:
     delete_access_keys(lab, user)
     with lab.call(f"creating an access key for {user}"):
         raw = lab.iam.create_access_key(UserName=user)["AccessKey"]
-    return AccessKey(user, raw["AccessKeyId"], raw["SecretAccessKey"], lab.backend == "aws")
+    return access_key(lab, raw)
+
+
+def access_key(lab: Lab, answer: dict[str, Any]) -> AccessKey:
+    """The ``AccessKey`` of a ``create_access_key`` answer, kept where no repr shows it."""
+    return AccessKey(
+        answer["UserName"], answer["AccessKeyId"], answer["SecretAccessKey"], lab.backend == "aws"
+    )
 
 
 def ensure_instance_role(lab: Lab, name: str, policy_name: str, document: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ and the create call stays in the cell for the learner to read.
 
 The kinds are EC2's resource-type names (the ones TagSpecifications use), plus the other
 services' resources the labs create. Names are Name tags, except where the service names
-things itself (log groups, IAM roles and policies).
+things itself (log groups, buckets, IAM users, roles, policies and instance profiles).
 """
 
 from __future__ import annotations
@@ -128,6 +128,49 @@ def _role(lab: AwsContext, name: str) -> dict[str, Any] | None:
             return None
 
 
+@kind("instance-profile", "InstanceProfile")
+def _instance_profile(lab: AwsContext, name: str) -> dict[str, Any] | None:
+    with lab.call(f"looking up instance profile {name}"):
+        try:
+            return dict(lab.iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"])
+        except lab.iam.exceptions.NoSuchEntityException:
+            return None
+
+
+@kind("user", "User")
+def _user(lab: AwsContext, name: str) -> dict[str, Any] | None:
+    with lab.call(f"looking up IAM user {name}"):
+        try:
+            return dict(lab.iam.get_user(UserName=name)["User"])
+        except lab.iam.exceptions.NoSuchEntityException:
+            return None
+
+
+@kind("bucket", "Bucket")
+def _bucket(lab: AwsContext, name: str) -> dict[str, Any] | None:
+    """One of the account's own buckets (``ListBuckets`` lists only those). A name taken by
+    another account is not found, and creating it fails with AWS's BucketAlreadyExists."""
+    with lab.call(f"looking up bucket {name}"):
+        buckets = lab.s3.list_buckets().get("Buckets", [])
+    return _first([b for b in buckets if b["Name"] == name])
+
+
+@kind("iam-instance-profile-association", "IamInstanceProfileAssociation")
+def _profile_association(lab: AwsContext, name: str) -> dict[str, Any] | None:
+    """The live association of an instance profile with the instance called ``name``.
+
+    An instance has at most one; a disassociated one is listed for a while, in state
+    ``disassociated``, and does not count.
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IamInstanceProfileAssociation.html
+    """
+    instance_id = compute.find_instance(lab, name).instance_id
+    with lab.call(f"looking up the instance profile of {name}"):
+        found = lab.ec2.describe_iam_instance_profile_associations(
+            Filters=[{"Name": "instance-id", "Values": [instance_id]}]
+        )["IamInstanceProfileAssociations"]
+    return _first([a for a in found if a.get("State") in ("associating", "associated")])
+
+
 def existing(lab: AwsContext, kind: str, name: str) -> dict[str, Any] | None:
     """The lab's resource of this kind and name as AWS describes it, or None.
 
@@ -135,8 +178,10 @@ def existing(lab: AwsContext, kind: str, name: str) -> dict[str, Any] | None:
     ----------
     kind: "vpc", "subnet", "internet-gateway", "route-table", "security-group",
         "instance", "vpc-peering-connection", "vpc-flow-log", "vpc-endpoint", "log-group",
-        "policy", "role".
-    name: its Name tag (EC2), its name (log group, IAM), or for "route-table" the VPC's name.
+        "policy", "role", "instance-profile", "user", "bucket",
+        "iam-instance-profile-association".
+    name: its Name tag (EC2), its name (log group, IAM, bucket), for "route-table" the VPC's
+        name, for "iam-instance-profile-association" the instance's.
 
     Returns
     -------

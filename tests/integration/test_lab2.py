@@ -64,3 +64,24 @@ def test_lab_shell_runs_the_cli_with_the_instance_role_and_explains_the_denial(l
     )
     assert denial.action == "s3:ListAllMyBuckets" and denial.decision == "implicit_deny"
     assert "Instance 1" in denial.source and "over the internet" in denial.path_explanation
+
+
+def test_configure_key_sets_the_key_on_the_instance_and_never_shows_the_secret(
+    lab: Any, capsys: Any
+) -> None:
+    from labkit import labs
+    from labkit.labs.lab2.plan import configure_key
+
+    labs.ensure_upto(lab, "02")
+    user = f"{lab.prefix}-s3-user"
+    iamusers.ensure_user(lab, user, "S3Access", POLICY)
+    key = iamusers.access_key(lab, lab.iam.create_access_key(UserName=user)["AccessKey"])
+    lab.echo_calls = True
+    capsys.readouterr()
+    transcript = configure_key(lab, "Instance 1", key, profile="reader")
+    shown = repr(transcript) + capsys.readouterr().out
+    assert transcript.ok and "aws configure --profile reader" in shown
+    assert key.secret_access_key not in shown and key.access_key_id not in shown
+    assert f"AWS Secret Access Key [None]: {'*' * 16}{key.secret_access_key[-4:]}" in shown
+    listed = lab.shell("Instance 1", "aws configure list --profile reader")
+    assert key.access_key_id[-4:] in listed.stdout and "shared-credentials-file" in listed.stdout

@@ -1,6 +1,6 @@
 """Lab 2, S3 from a VPC: the plan (names, policies), the setup's reset, and the helpers
-notebook 04 calls: ``aws configure`` on an instance without showing the secret, and the
-explanation of the last S3 denial.
+notebook 04 calls: the access key's half of ``aws configure`` on an instance, without
+showing the secret.
 
 Lab 2 reuses Lab 1's Instance 1 in VPC 1's public subnet: it already has a public IP,
 a route to an internet gateway, and the SSM role that lets the notebook run commands on
@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.aws import iamusers, s3
 from labkit.aws.ssm import shell
-from labkit.errors import ConfigError, NotFoundError
+from labkit.errors import NotFoundError
 
 if TYPE_CHECKING:
     from labkit.aws.context import AwsContext
     from labkit.aws.iamusers import AccessKey
-    from labkit.aws.ssm import ShellResult
 
 OBJECTS = {
     "welcome.txt": b"Welcome to Lab 2: S3 from a VPC.\n",
@@ -187,55 +186,40 @@ def unechoed(lab: AwsContext) -> Iterator[None]:
         lab.echo_calls = saved
 
 
-def configure(
-    lab: AwsContext, instance: str, key: AccessKey, region: str, output: str = "text"
+def configure_key(
+    lab: AwsContext, instance: str, key: AccessKey, profile: str = "default"
 ) -> Transcript:
-    """``aws configure`` on the instance, answered non-interactively (``aws configure set``).
+    """Answer ``aws configure``'s two key questions on the instance (``aws configure set``).
 
-    The secret travels in the command to the instance but is never shown: the transcript
-    masks it as the CLI does locally, and shows only stars on the ``aws`` backend.
+    The secret travels in the command to the instance but is never shown: the command runs
+    with the call echo off, and the transcript masks the id and the secret as the CLI does
+    locally (only stars on the ``aws`` backend). The region and output format are not
+    secret: the notebook sets them with ``lab.shell`` where the learner reads them.
     """
     settings = [
         ("aws_access_key_id", key.access_key_id),
         ("aws_secret_access_key", key.secret_access_key),
-        ("region", region),
-        ("output", output),
     ]
-    line = " && ".join(f"aws configure set {n} {shlex.quote(v)}" for n, v in settings)
+    named = "" if profile == "default" else f" --profile {shlex.quote(profile)}"
+    line = " && ".join(f"aws configure set {n} {shlex.quote(v)}{named}" for n, v in settings)
     with unechoed(lab):  # the command holds the secret: the call echo must not show it
         result = shell(lab, instance, line)
     secret = (
         iamusers.mask(key.secret_access_key) if lab.backend == "local" else "*" * 16 + " (hidden)"
     )
     shown = (
-        f"[ec2-user@{instance} ~]$ aws configure",
+        f"[ec2-user@{instance} ~]$ aws configure{named}",
         f"AWS Access Key ID [None]: {iamusers.mask(key.access_key_id)}",
         f"AWS Secret Access Key [None]: {secret}",
-        f"Default region name [None]: {region}",
-        f"Default output format [None]: {output}",
     )
     problems = tuple(
-        p.replace(key.secret_access_key, secret) for p in result.stderr.splitlines() if p
+        p.replace(key.secret_access_key, secret).replace(
+            key.access_key_id, iamusers.mask(key.access_key_id)
+        )
+        for p in result.stderr.splitlines()
+        if p
     )
     return Transcript(instance, shown + problems, result.exit_code)
-
-
-def upload_as(
-    lab: AwsContext, instance: str, key: AccessKey, bucket: str, region: str
-) -> ShellResult:
-    """Configure another user's keys under the CLI profile ``reader`` and try an upload."""
-    for name, value in (
-        ("aws_access_key_id", key.access_key_id),
-        ("aws_secret_access_key", key.secret_access_key),
-        ("region", region),
-    ):
-        with unechoed(lab):  # the command may hold the secret
-            done = shell(
-                lab, instance, f"aws configure set {name} {shlex.quote(value)} --profile reader"
-            )
-        if not done.ok:
-            raise ConfigError(f"could not configure the reader profile on {instance}")
-    return shell(lab, instance, f"aws s3 cp /tmp/test.txt s3://{bucket} --profile reader")
 
 
 def undo_lab2(lab: AwsContext, _lab1: Any = None) -> list[str]:
