@@ -86,6 +86,18 @@ def test_no_secret_in_any_output(in_order: CliRun) -> None:
         assert '"testing"' not in text  # not even the emulator's dummy credentials
 
 
+def test_no_raw_aws_answer_is_dumped(in_order: CliRun) -> None:
+    """A cell's AWS answer shows as the echo's summary, never as botocore's raw dict."""
+    for path in NOTEBOOKS:
+        cells = json.loads(in_order.executed(path).read_text())["cells"]
+        for cell in cells:
+            for out in cell.get("outputs", []):
+                shown = "".join(out.get("text", "")) + "".join(
+                    out.get("data", {}).get("text/plain", "")
+                )
+                assert "'ResponseMetadata'" not in shown, f"{path.stem}: {cell['source']}"
+
+
 def test_a_failing_check_fails_the_run(tmp_path: Path) -> None:
     # labkit run refuses a bad -p value before running anything (tests/integration/
     # test_bad_inputs.py), so the bad value is the notebook's own default here.
