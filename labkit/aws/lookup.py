@@ -119,31 +119,36 @@ def _policy(lab: AwsContext, name: str) -> dict[str, Any] | None:
         return _first([p for page in pages for p in page["Policies"] if p["PolicyName"] == name])
 
 
-@kind("role", "Role")
-def _role(lab: AwsContext, name: str) -> dict[str, Any] | None:
-    with lab.call(f"looking up IAM role {name}"):
+def _iam_get(
+    lab: AwsContext, what: str, operation: str, key: str, **params: str
+) -> dict[str, Any] | None:
+    """IAM's ``Get*`` answer for one named entity, or None if there is no such entity."""
+    with lab.call(f"looking up {what}"):
         try:
-            return dict(lab.iam.get_role(RoleName=name)["Role"])
+            return dict(getattr(lab.iam, operation)(**params)[key])
         except lab.iam.exceptions.NoSuchEntityException:
             return None
+
+
+@kind("role", "Role")
+def _role(lab: AwsContext, name: str) -> dict[str, Any] | None:
+    return _iam_get(lab, f"IAM role {name}", "get_role", "Role", RoleName=name)
 
 
 @kind("instance-profile", "InstanceProfile")
 def _instance_profile(lab: AwsContext, name: str) -> dict[str, Any] | None:
-    with lab.call(f"looking up instance profile {name}"):
-        try:
-            return dict(lab.iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"])
-        except lab.iam.exceptions.NoSuchEntityException:
-            return None
+    return _iam_get(
+        lab,
+        f"instance profile {name}",
+        "get_instance_profile",
+        "InstanceProfile",
+        InstanceProfileName=name,
+    )
 
 
 @kind("user", "User")
 def _user(lab: AwsContext, name: str) -> dict[str, Any] | None:
-    with lab.call(f"looking up IAM user {name}"):
-        try:
-            return dict(lab.iam.get_user(UserName=name)["User"])
-        except lab.iam.exceptions.NoSuchEntityException:
-            return None
+    return _iam_get(lab, f"IAM user {name}", "get_user", "User", UserName=name)
 
 
 @kind("bucket", "Bucket")
