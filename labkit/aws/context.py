@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from labkit.aws.echo import Echo
+from labkit.aws.echo import Echo, is_read
 from labkit.aws.errors import aws_errors
 from labkit.errors import ConfigError
 
@@ -63,6 +63,7 @@ class AwsContext:
         self.endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
         self._echo = Echo()
+        self._on_change: Callable[[], None] | None = None  # see before_first_change
 
     @property
     def echo_calls(self) -> bool | str:
@@ -86,11 +87,16 @@ class AwsContext:
         A Describe, List or Get call does not count; a Create, Run, Put or Delete does. The
         hook runs at most once, and not at all if the block only reads.
         """
-        self._echo.on_change = hook
+        self._on_change = hook
         try:
             yield
         finally:
-            self._echo.on_change = None
+            self._on_change = None
+
+    def _before_call(self, model: Any, **_: Any) -> None:
+        if self._on_change is not None and not is_read(model.name):
+            hook, self._on_change = self._on_change, None
+            hook()  # before this call goes out: it sees the state the call is about to change
 
     def client(self, service: str) -> Any:
         """A cached boto3 client for ``service`` on this backend."""
@@ -105,6 +111,9 @@ class AwsContext:
                     service, region_name=self.region, endpoint_url=self.endpoint_url, config=config
                 )
             self._echo.attach(self._clients[service])
+            self._clients[service].meta.events.register(
+                "provide-client-params", self._before_call, unique_id=f"labkit-changes-{id(self)}"
+            )
         return self._clients[service]
 
     ec2 = property(lambda self: self.client("ec2"), doc="The EC2 client.")

@@ -167,9 +167,6 @@ class Echo:
     reads: bool = False
     write: Callable[[str], None] = print
     names: dict[str, str] = field(default_factory=dict)
-    # Called once, just before the next call that may change something (not a Describe,
-    # List, Get...), then cleared: lets the setup list the lab only when a step changes it.
-    on_change: Callable[[], None] | None = None
 
     def attach(self, client: Any) -> None:
         """Hook this echo on a boto3 client (once per client)."""
@@ -193,9 +190,6 @@ class Echo:
         return True
 
     def _before(self, params: Mapping[str, Any], model: Any, context: Any, **_: Any) -> None:
-        if self.on_change is not None and not is_read(model.name):
-            hook, self.on_change = self.on_change, None
-            hook()  # before this call goes out: it sees the state the call is about to change
         if not self.wanted(model.name):
             return
         service = model.service_model.service_name
