@@ -18,17 +18,9 @@ import pytest
 from botocore.exceptions import ClientError
 from lab1_build import build_lab1, run  # this directory's helpers
 
+from labkit.aws.compute import EC2_TRUST  # the trust policy labkit gives instance roles
+
 BUCKET = "lab2-bucket"
-EC2_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 def policy(*statements: dict[str, Any]) -> str:
