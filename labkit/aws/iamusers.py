@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws import compute
 from labkit.aws.compute import find_instance
 from labkit.aws.echo import mask_key_id
 from labkit.aws.shown import Card
@@ -82,12 +81,6 @@ def access_key(lab: Lab, answer: dict[str, Any]) -> AccessKey:
     return AccessKey(
         answer["UserName"], answer["AccessKeyId"], answer["SecretAccessKey"], lab.backend == "aws"
     )
-
-
-def ensure_instance_role(lab: Lab, name: str, policy_name: str, document: dict[str, Any]) -> str:
-    """A role EC2 can assume (SSM core attached, plus this inline policy) in a same-named
-    instance profile; returns the profile's name."""
-    return compute.ensure_instance_role(lab, name, (policy_name, document))
 
 
 def instance_profile(lab: Lab, instance: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labkit.aws import iamusers, s3, teardown
+from labkit.aws import compute, iamusers, s3, teardown
 
 POLICY = {
     "Version": "2012-10-17",
@@ -38,7 +38,7 @@ def test_teardown_removes_what_lab2_made_by_its_tag(lab: Any) -> None:
     iamusers.ensure_user(lab, user, "S3Access", POLICY)
     iamusers.new_access_key(lab, user)
     role = f"{lab.prefix}-s3-instance-role"
-    iamusers.ensure_instance_role(lab, role, "S3Access", POLICY)
+    compute.ensure_instance_role(lab, role, ("S3Access", POLICY))
 
     kinds = {(d.kind, d.resource_id) for d in teardown.plan(lab)}
     assert {("S3 bucket", bucket), ("IAM user", user), ("instance profile", role)} <= kinds

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws import iamusers, s3
+from labkit.aws import compute, iamusers, s3
 from labkit.aws.ssm import shell
 from labkit.errors import NotFoundError
 
@@ -151,7 +151,7 @@ def build_lab2(lab: AwsContext, _lab1: Any = None) -> None:
     missing = {k: v for k, v in OBJECTS.items() if k not in s3.list_keys(lab, plan.bucket)}
     if missing:
         s3.put_objects(lab, plan.bucket, missing)
-    iamusers.ensure_instance_role(lab, plan.role, "S3Access", plan.user_policy())
+    compute.ensure_instance_role(lab, plan.role, ("S3Access", plan.user_policy()))
     iamusers.set_instance_profile(lab, plan.instance, plan.role)
 
 
